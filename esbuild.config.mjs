@@ -1,0 +1,45 @@
+// Bundles the four entry points of NAVI. `node esbuild.config.mjs [--watch] [--production]`.
+// - dist/extension.js  extension host (CommonJS, `vscode` external)
+// - dist/server.js     agent process (Node, CommonJS), spawned by the extension and the CLI
+// - dist/cli.js        the `navi` command (Node, CommonJS)
+// - dist/webview.js    the sidebar panel (browser IIFE) and dist/webview.css
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { 'process.env.NAVI_VERSION': JSON.stringify(process.env.npm_package_version ?? '') },
+};
+
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...node, entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts' }, outdir: 'dist' },
+  {
+    ...common,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    entryPoints: { webview: 'webview-ui/main.ts' },
+    outdir: 'dist',
+    loader: { '.css': 'css' },
+  },
+];
+
+if (watch) {
+  for (const options of builds) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  }
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,47 @@
+// Lint: typescript-eslint's recommended rules, plus the boundaries from docs/ARCHITECTURE.md:
+// only extension/ (and its in-host tests) may import `vscode`; protocol/ imports only zod and
+// the JSON-RPC types.
+import tseslint from 'typescript-eslint';
+
+const noVscode = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [{ name: 'vscode', message: 'Only extension/ may import `vscode`; keep the agent, CLI and protocol host-independent.' }],
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**/repo/**', '**/*.mjs', 'bin/**', 'test-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+      ...noVscode,
+    },
+  },
+  {
+    files: ['extension/**/*.ts', 'test/vscode/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '!./*'], message: 'protocol/ imports only zod, vscode-jsonrpc and itself.' },
+            { group: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'], message: 'protocol/ imports only zod and vscode-jsonrpc.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);
