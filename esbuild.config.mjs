@@ -4,6 +4,9 @@
 // - dist/cli.js        the `navi` command (Node, CommonJS)
 // - dist/webview.js    the sidebar panel (browser IIFE) and dist/webview.css
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
@@ -14,7 +17,7 @@ const common = {
   minify: production,
   logLevel: 'warning',
   legalComments: 'none',
-  define: { 'process.env.NAVI_VERSION': JSON.stringify(process.env.npm_package_version ?? '') },
+  define: { 'process.env.NAVI_VERSION': JSON.stringify(version) },
 };
 
 const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };

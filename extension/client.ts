@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import type { AgentState } from '../protocol/webviewMessages';
+import { AgentInfoResult, agentInfo } from '../protocol/requests';
+import { readSetting } from './config';
+
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+/**
+ * The agent process as the extension sees it: started with vscode-languageclient over Node IPC,
+ * restarted after a crash up to `navi.agent.maxRestarts` times within three minutes, with its
+ * state published as an event for the panel, the status and tests.
+ */
+export class Agent implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<AgentState>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private current: AgentState = 'stopped';
+  private crashes: number[] = [];
+  private readonly disposables: vscode.Disposable[] = [this.stateEmitter];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get state(): AgentState {
+    return this.current;
+  }
+
+  /** Starts the agent (idempotent). Resolves when it is running; rejects when it cannot start. */
+  async start(): Promise<void> {
+    if (this.client) return this.whenRunning();
+    const module = this.context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [],
+      outputChannel: this.log,
+      revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
+      errorHandler: this.errorHandler(),
+      initializationFailedHandler: (error) => {
+        this.log.error(`NAVI agent failed to initialize: ${String(error)}`);
+        return false;
+      },
+    };
+    const client = new LanguageClient('navi', 'NAVI Agent', serverOptions, clientOptions);
+    this.client = client;
+    this.disposables.push(
+      client.onDidChangeState(({ newState }) => {
+        if (newState === State.Starting) this.setState('starting');
+        else if (newState === State.Running) this.setState('running');
+        else if (this.current !== 'failed') this.setState('stopped');
+      }),
+    );
+    this.setState('starting');
+    try {
+      await client.start();
+      const info = await this.info();
+      this.log.info(`NAVI agent ${info.version} running (pid ${info.pid}, node ${info.node})`);
+    } catch (error) {
+      this.setState('failed', String(error));
+      throw error;
+    }
+  }
+
+  /** Stops and starts the agent again, forgetting earlier crashes (the user asked for it). */
+  async restart(): Promise<void> {
+    this.crashes = [];
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.dispose(2000);
+      } catch (error) {
+        this.log.warn(`Stopping the agent failed: ${String(error)}`);
+      }
+    }
+    await this.start();
+  }
+
+  /** The running client, starting the agent if needed. */
+  async ready(): Promise<LanguageClient> {
+    await this.start();
+    return this.client!;
+  }
+
+  /** Who the agent is (version, pid); validated like every message from the agent. */
+  async info(): Promise<AgentInfoResult> {
+    const client = this.client;
+    if (!client) throw new Error('The NAVI agent is not running.');
+    return AgentInfoResult.parse(await client.sendRequest(agentInfo.type, {}));
+  }
+
+  private async whenRunning(): Promise<void> {
+    if (this.current === 'running') return;
+    if (this.current === 'failed') throw new Error('The NAVI agent stopped and was not restarted.');
+    await new Promise<void>((resolve, reject) => {
+      const sub = this.onDidChangeState((state) => {
+        if (state === 'running') {
+          sub.dispose();
+          resolve();
+        } else if (state === 'failed') {
+          sub.dispose();
+          reject(new Error('The NAVI agent could not start.'));
+        }
+      });
+    });
+  }
+
+  private errorHandler(): ErrorHandler {
+    return {
+      error: (_error, _message, count): ErrorHandlerResult => ({
+        action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+      }),
+      closed: (): CloseHandlerResult => {
+        const now = Date.now();
+        this.crashes = [...this.crashes.filter((t) => now - t < RESTART_WINDOW_MS), now];
+        const limit = readSetting('agent.maxRestarts', this.log);
+        if (this.crashes.length <= limit) {
+          this.log.warn(`The NAVI agent stopped unexpectedly; restarting (${this.crashes.length}/${limit}).`);
+          return { action: CloseAction.Restart, handled: true };
+        }
+        const message = `The NAVI agent crashed ${this.crashes.length} times in three minutes and was not restarted.`;
+        this.log.error(message);
+        this.setState('failed', message);
+        void vscode.window.showErrorMessage(message, 'Restart Agent', 'Show Log').then((choice) => {
+          if (choice === 'Restart Agent') void vscode.commands.executeCommand('navi.restartAgent');
+          if (choice === 'Show Log') this.log.show();
+        });
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    };
+  }
+
+  private setState(state: AgentState, message?: string): void {
+    if (state === this.current) return;
+    this.current = state;
+    if (message) this.log.debug(`agent state: ${state} (${message})`);
+    this.stateEmitter.fire(state);
+  }
+
+  dispose(): void {
+    void this.client?.dispose(2000).catch(() => {});
+    this.client = undefined;
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,119 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { PanelMessage, type HostMessage } from '../../protocol/webviewMessages';
+import type { Agent } from '../client';
+import type { ScanController } from '../features/scan';
+import { panelHtml } from './html';
+
+export const SIDEBAR_VIEW_ID = 'navi.sidebar';
+
+/**
+ * Hosts the NAVI sidebar panel: serves its HTML, validates every message it sends, and forwards
+ * scan and agent events to it. The panel only asks; every action is decided here or in the agent.
+ */
+export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly version: string,
+    private readonly agent: Agent,
+    private readonly scans: ScanController,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      scans.onMessage((m) => this.post(m)),
+      agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
+    };
+    view.webview.html = panelHtml(view.webview, this.extensionUri);
+    const sub = view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
+    view.onDidDispose(() => {
+      sub.dispose();
+      if (this.view === view) this.view = undefined;
+    });
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.view || !this.ready) return; // replayed when the panel says `ready`
+    void this.view.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const parsed = PanelMessage.safeParse(raw);
+    if (!parsed.success) {
+      this.log.warn(`Ignored a malformed message from the NAVI panel: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+      return;
+    }
+    const message = parsed.data;
+    switch (message.kind) {
+      case 'ready': {
+        this.ready = true;
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        this.post({
+          kind: 'init',
+          version: this.version,
+          trusted: vscode.workspace.isTrusted,
+          folder: folders.length === 1 ? folders[0]!.name : folders.length > 1 ? `${folders.length} folders` : null,
+          agent: this.agent.state,
+        });
+        for (const m of this.scans.replay()) this.post(m);
+        return;
+      }
+      case 'scan':
+        await vscode.commands.executeCommand('navi.scanRepository');
+        return;
+      case 'cancelScan':
+        this.scans.cancel();
+        return;
+      case 'openFile':
+        await this.openFile(message.path, message.line);
+        return;
+      case 'showLog':
+        this.log.show();
+        return;
+      case 'manageTrust':
+        await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Opens a report path at a line, refusing anything that resolves outside the scanned root. */
+  private async openFile(relative: string, line: number | undefined): Promise<void> {
+    const root = this.scans.lastRoot;
+    if (!root) return;
+    const target = path.resolve(root.fsPath, relative);
+    const rel = path.relative(root.fsPath, target);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      this.log.warn(`Refused to open ${relative}: it is outside ${root.fsPath}.`);
+      return;
+    }
+    const uri = vscode.Uri.file(target);
+    try {
+      const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
+      await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+    } catch (error) {
+      void vscode.window.showErrorMessage(`NAVI could not open ${relative}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

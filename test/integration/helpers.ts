@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const SERVER = path.join(REPO, 'dist', 'server.js');
+export const CLI = path.join(REPO, 'bin', 'navi.js');
+
+/** Integration tests run against the built bundles: fail early with a clear message if they are missing. */
+export function requireBuild(): void {
+  for (const file of [SERVER, path.join(REPO, 'dist', 'cli.js')]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "npm run build" first.`);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `navi-${prefix}-`));
+}
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const file = path.join(root, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `navi` command (bin/navi.js → dist/cli.js) as a user would. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? REPO,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A Stripe-format live key built at run time, so this repository holds no secret-looking literal. */
+export function fakeStripeKey(): string {
+  return ['sk', 'live', 'Q7x9Lm2Pw4Rt6Yu8Io0As3Df'].join('_');
+}

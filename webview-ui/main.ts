@@ -1,0 +1,164 @@
+import './styles.css';
+import { HostMessage, type AgentState, type PanelMessage } from '../protocol/webviewMessages';
+import type { ScanReport, ScanSummary } from '../protocol/scanReport';
+import { button, h } from './dom';
+import { renderFindings, renderSummary } from './views/report';
+
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+const vscode = acquireVsCodeApi();
+const send = (message: PanelMessage) => vscode.postMessage(message);
+
+type ScanView =
+  | { state: 'idle' }
+  | { state: 'scanning'; scanId: string; root: string; progress?: string; summary?: ScanSummary }
+  | { state: 'done'; report: ScanReport }
+  | { state: 'failed'; message: string; hint?: string }
+  | { state: 'cancelled' };
+
+const model: { version: string; trusted: boolean; folder: string | null; agent: AgentState; agentMessage?: string; scan: ScanView } = {
+  version: '',
+  trusted: true,
+  folder: null,
+  agent: 'starting',
+  scan: { state: 'idle' },
+};
+let initialised = false;
+
+const app = document.getElementById('app')!;
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = HostMessage.safeParse(event.data);
+  if (!parsed.success) return; // not ours (VS Code posts its own messages into webviews too)
+  apply(parsed.data);
+  render();
+});
+
+function apply(message: HostMessage): void {
+  switch (message.kind) {
+    case 'init':
+      initialised = true;
+      model.version = message.version;
+      model.trusted = message.trusted;
+      model.folder = message.folder;
+      model.agent = message.agent;
+      return;
+    case 'agentState':
+      model.agent = message.state;
+      model.agentMessage = message.message;
+      return;
+    case 'trust':
+      model.trusted = message.trusted;
+      return;
+    case 'scanStarted':
+      model.scan = { state: 'scanning', scanId: message.scanId, root: message.root };
+      return;
+    case 'scanProgress':
+      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId) model.scan.progress = message.message;
+      return;
+    case 'scanSummary':
+      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId) model.scan.summary = message.summary;
+      return;
+    case 'scanReport':
+      model.scan = { state: 'done', report: message.report };
+      return;
+    case 'scanFailed':
+      model.scan = { state: 'failed', message: message.message, hint: message.hint };
+      return;
+    case 'scanCancelled':
+      model.scan = { state: 'cancelled' };
+      return;
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+}
+
+function render(): void {
+  if (!initialised) return;
+  const children: (HTMLElement | null)[] = [agentBanner(), trustBanner(), ...scanSection()];
+  app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
+}
+
+function agentBanner(): HTMLElement | null {
+  if (model.agent !== 'failed' && model.agent !== 'stopped') return null;
+  return h(
+    'div',
+    { className: 'banner error', role: 'alert', testid: 'agent-banner' },
+    model.agent === 'failed' ? 'The NAVI agent stopped and was not restarted.' : 'The NAVI agent is restarting…',
+    ' ',
+    button('Show Log', () => send({ kind: 'showLog' }), { className: 'link' }),
+  );
+}
+
+function trustBanner(): HTMLElement | null {
+  if (model.trusted) return null;
+  return h(
+    'div',
+    { className: 'banner', role: 'note', testid: 'trust-banner' },
+    h('strong', {}, 'Restricted Mode. '),
+    'NAVI scans this folder read-only. Running tests, commands and fixes needs a trusted workspace.',
+    ' ',
+    button('Manage Workspace Trust', () => send({ kind: 'manageTrust' }), { className: 'link' }),
+  );
+}
+
+function scanSection(): HTMLElement[] {
+  const scan = model.scan;
+  const scanButton = (label: string) => button(label, () => send({ kind: 'scan' }), { testid: 'scan-button', className: 'primary' });
+  switch (scan.state) {
+    case 'idle':
+      return [
+        h(
+          'section',
+          { className: 'intro' },
+          h('h2', {}, model.folder ? `Get to know ${model.folder}` : 'No folder open'),
+          h(
+            'p',
+            {},
+            model.folder
+              ? 'NAVI reads the repository — files, languages, projects and their commands, CI — and points out risks such as committed secrets, with next steps.'
+              : 'Open a folder, then scan it to see its projects, commands, risks and next steps.',
+          ),
+          scanButton('Scan repository'),
+        ),
+      ];
+    case 'scanning':
+      return [
+        h(
+          'div',
+          { className: 'progress', testid: 'scan-progress', role: 'status' },
+          h('span', { className: 'spinner', 'aria-hidden': 'true' }),
+          h('span', {}, scan.summary ? 'Checking for risks… ' : 'Scanning… ', h('span', { className: 'muted' }, scan.progress ?? '')),
+          button('Cancel', () => send({ kind: 'cancelScan' }), { className: 'secondary' }),
+        ),
+        ...(scan.summary ? renderSummary(scan.summary) : []),
+      ];
+    case 'done':
+      return [
+        h(
+          'div',
+          { className: 'report', testid: 'scan-report' },
+          h('div', { className: 'toolbar' }, h('span', { className: 'muted root', title: scan.report.root }, scan.report.root), scanButton('Rescan')),
+          ...renderSummary(scan.report),
+          ...renderFindings(scan.report, { openFile: (path, line) => send({ kind: 'openFile', path, line }) }),
+        ),
+      ];
+    case 'failed':
+      return [
+        h(
+          'div',
+          { className: 'banner error', role: 'alert', testid: 'scan-error' },
+          h('strong', {}, 'The scan failed. '),
+          scan.message,
+          scan.hint ? h('p', {}, scan.hint) : null,
+          button('Show Log', () => send({ kind: 'showLog' }), { className: 'link' }),
+        ),
+        scanButton('Try again'),
+      ];
+    case 'cancelled':
+      return [h('p', { className: 'muted' }, 'Scan cancelled.'), scanButton('Scan repository')];
+  }
+}
+
+send({ kind: 'ready' });
