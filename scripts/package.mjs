@@ -16,7 +16,6 @@ run(process.execPath, [
   path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'),
   'package',
   '--no-dependencies',
-  '--skip-license',
   '--allow-missing-repository',
   '--out',
   out,
