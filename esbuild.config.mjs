@@ -1,5 +1,5 @@
 // Bundles the four entry points of NAVI. `node esbuild.config.mjs [--watch] [--production]`.
-// - dist/extension.js  extension host (CommonJS, `vscode` external)
+// - dist/extension.js  extension host activation (CommonJS, `vscode` external) + dist/core.js
 // - dist/server.js     agent process (Node, CommonJS), spawned by the extension and the CLI
 // - dist/cli.js        the `navi` command (Node, CommonJS)
 // - dist/webview.js    the sidebar panel (browser IIFE) and dist/webview.css
@@ -24,7 +24,14 @@ const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
-  { ...node, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  // extension.js is the small activation bundle; core.js (language client, schemas, panel host)
+  // is required by it at run time right after activation.
+  {
+    ...node,
+    entryPoints: { extension: 'extension/extension.ts', core: 'extension/core.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  },
   { ...node, entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts' }, outdir: 'dist' },
   {
     ...common,

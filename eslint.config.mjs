@@ -7,13 +7,28 @@ const noVscode = {
   'no-restricted-imports': [
     'error',
     {
-      paths: [{ name: 'vscode', message: 'Only extension/ may import `vscode`; keep the agent, CLI and protocol host-independent.' }],
+      paths: [
+        {
+          name: 'vscode',
+          message: 'Only extension/ may import `vscode`; keep the agent, CLI and protocol host-independent.',
+        },
+      ],
     },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/fixtures/**/repo/**', '**/*.mjs', 'bin/**', 'test-results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'test/fixtures/**/repo/**',
+      '**/*.mjs',
+      'bin/**',
+      'test-results/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -34,7 +49,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['../*', '!./*'], message: 'protocol/ imports only zod, vscode-jsonrpc and itself.' },
-            { group: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'], message: 'protocol/ imports only zod and vscode-jsonrpc.' },
+            {
+              group: ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'],
+              message: 'protocol/ imports only zod and vscode-jsonrpc.',
+            },
           ],
         },
       ],

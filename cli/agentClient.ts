@@ -29,7 +29,10 @@ export interface StartOptions {
   /** Receives the agent's log lines. */
   onLog?: (line: AgentLogLine) => void;
   /** Receives `$/progress` values (work-done begin/report/end). */
-  onProgress?: (token: string | number, value: { kind: string; message?: string; percentage?: number }) => void;
+  onProgress?: (
+    token: string | number,
+    value: { kind: string; message?: string; percentage?: number },
+  ) => void;
   /** Working directory for the agent process. */
   cwd?: string;
 }

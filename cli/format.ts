@@ -1,7 +1,8 @@
 import { COMMAND_KINDS, type ScanReport, type ScanSummary, type Severity } from '../protocol/scanReport';
 
 const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-const sgr = (open: number, close: number) => (text: string) => (useColor ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+const sgr = (open: number, close: number) => (text: string) =>
+  useColor ? `\x1b[${open}m${text}\x1b[${close}m` : text;
 
 export const style = {
   bold: sgr(1, 22),
@@ -56,7 +57,9 @@ export function formatSummary(summary: ScanSummary): string {
   if (!summary.projects.length) lines.push(`  ${style.dim('none detected')}`);
   for (const project of summary.projects) {
     const name = project.name ? ` ${project.name}` : '';
-    lines.push(`  ${style.cyan(project.path)}${name}  ${style.dim(`${project.ecosystem} · ${project.packageManager} · ${project.manifest}`)}`);
+    lines.push(
+      `  ${style.cyan(project.path)}${name}  ${style.dim(`${project.ecosystem} · ${project.packageManager} · ${project.manifest}`)}`,
+    );
     const width = Math.max(0, ...COMMAND_KINDS.map((k) => project.commands[k]?.command.length ?? 0));
     for (const kind of COMMAND_KINDS) {
       const cmd = project.commands[kind];
@@ -64,9 +67,13 @@ export function formatSummary(summary: ScanSummary): string {
       const source = cmd.inferred ? `${cmd.source}, inferred` : cmd.source;
       lines.push(`    ${kind.padEnd(10)}${cmd.command.padEnd(width + 2)}${style.dim(source)}`);
     }
-    if (project.workspaces?.length) lines.push(`    ${style.dim(`workspaces: ${project.workspaces.join(', ')}`)}`);
+    if (project.workspaces?.length)
+      lines.push(`    ${style.dim(`workspaces: ${project.workspaces.join(', ')}`)}`);
   }
-  lines.push('', `${style.bold('CI')}  ${summary.ci.length ? summary.ci.map((c) => `${CI_NAMES[c.system] ?? c.system} (${c.path})`).join(', ') : style.dim('none found')}`);
+  lines.push(
+    '',
+    `${style.bold('CI')}  ${summary.ci.length ? summary.ci.map((c) => `${CI_NAMES[c.system] ?? c.system} (${c.path})`).join(', ') : style.dim('none found')}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,7 +87,8 @@ export function formatReport(report: ScanReport): string {
       const where = ev.line ? `${ev.path}:${ev.line}` : ev.path;
       lines.push(`            ${where}${ev.detail ? `  ${style.dim(ev.detail)}` : ''}`);
     }
-    if (risk.evidence.length > 5) lines.push(`            ${style.dim(`… and ${risk.evidence.length - 5} more`)}`);
+    if (risk.evidence.length > 5)
+      lines.push(`            ${style.dim(`… and ${risk.evidence.length - 5} more`)}`);
     if (risk.remedy) lines.push(`            ${style.dim(risk.remedy)}`);
   }
   lines.push('', style.bold('Next steps'));

@@ -82,7 +82,9 @@ async function scanCommand(args: string[]): Promise<number> {
     onLog: (line) => values.verbose && process.stderr.write(`${logPrefix(line)} ${line.message}\n`),
     onProgress: (_token, value) => {
       if (interactive && value.kind === 'report' && value.message) {
-        process.stderr.write(`\r\x1b[2K${style.dim(value.message.slice(0, (process.stderr.columns ?? 80) - 1))}`);
+        process.stderr.write(
+          `\r\x1b[2K${style.dim(value.message.slice(0, (process.stderr.columns ?? 80) - 1))}`,
+        );
       }
     },
   });
@@ -113,7 +115,9 @@ async function scanCommand(args: string[]): Promise<number> {
       process.stderr.write(`navi: the agent sent a malformed report (${report.error.issues[0]?.message}).\n`);
       return EXIT.failure;
     }
-    process.stdout.write(values.json ? `${JSON.stringify(report.data, null, 2)}\n` : formatReport(report.data));
+    process.stdout.write(
+      values.json ? `${JSON.stringify(report.data, null, 2)}\n` : formatReport(report.data),
+    );
     if (failOn && report.data.risks.some((r) => atLeast(r.severity, failOn))) {
       if (!values.json) process.stderr.write(`navi: risks at or above "${failOn}" found (--fail-on).\n`);
       return EXIT.failure;
@@ -151,7 +155,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       process.stderr.write(`navi: ${error.message}\nRun "navi --help" for usage.\n`);
       process.exitCode = EXIT.usage;
       return;

@@ -11,6 +11,8 @@ export function readSetting<K extends SettingKey>(key: K, log: vscode.LogOutputC
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data as Settings[K];
   const fallback = schema.parse(undefined) as Settings[K];
-  log.warn(`Setting navi.${key} has an invalid value (${JSON.stringify(raw)}); using ${JSON.stringify(fallback)}.`);
+  log.warn(
+    `Setting navi.${key} has an invalid value (${JSON.stringify(raw)}); using ${JSON.stringify(fallback)}.`,
+  );
   return fallback;
 }

@@ -38,7 +38,11 @@ function request<P extends z.ZodType, R extends z.ZodType>(
   return { method, direction, params, result, type: new RequestType(method) };
 }
 
-function notification<P extends z.ZodType>(method: string, direction: Direction, params: P): NotificationDef<P> {
+function notification<P extends z.ZodType>(
+  method: string,
+  direction: Direction,
+  params: P,
+): NotificationDef<P> {
   return { method, direction, params, type: new NotificationType(method) };
 }
 

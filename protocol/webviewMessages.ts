@@ -40,7 +40,12 @@ export const HostMessage = z.discriminatedUnion('kind', [
   /** The full report. */
   z.object({ kind: z.literal('scanReport'), scanId: z.string(), report: ScanReport }),
   /** The scan failed: what happened and what to do. */
-  z.object({ kind: z.literal('scanFailed'), scanId: z.string(), message: z.string(), hint: z.string().optional() }),
+  z.object({
+    kind: z.literal('scanFailed'),
+    scanId: z.string(),
+    message: z.string(),
+    hint: z.string().optional(),
+  }),
   /** The user cancelled the scan. */
   z.object({ kind: z.literal('scanCancelled'), scanId: z.string() }),
 ]);

@@ -18,7 +18,11 @@ const any = () => new Proxy(function () {}, {
   apply: () => any(),
   construct: () => any(),
 });
-const stub = any();
+// esbuild's ESM interop copies the module's own keys, so the stand-in lists the API's names.
+const names = require('fs').readFileSync(require.resolve('@types/vscode/index.d.ts'), 'utf8')
+  .match(/^\s*export (?:namespace|class|enum|const|function) (\w+)/gm).map((m) => m.trim().split(' ').pop());
+const stub = Object.fromEntries(names.map((n) => [n, any()]));
+stub.workspace = new Proxy({}, { get: (t, k) => (k === 'isTrusted' ? true : k === 'workspaceFolders' ? [] : any()) });
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === 'vscode' ? stub : load.call(this, request, ...rest); };
 const ctx = { subscriptions: [], extension: { packageJSON: { version: 'bench' } }, extensionUri: any(), asAbsolutePath: (p) => p };
@@ -27,7 +31,10 @@ const ext = require(process.argv[1]);
 const t1 = performance.now();
 const api = ext.activate(ctx);
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ load: t1 - t0, activate: t2 - t1, reported: api.activationMs }));
+const t3 = performance.now();
+require(require('path').join(require('path').dirname(process.argv[1]), 'core.js'));
+const t4 = performance.now();
+process.stdout.write(JSON.stringify({ load: t1 - t0, activate: t2 - t1, core: t4 - t3, reported: api.activationMs }));
 process.exit(0);
 `;
 
@@ -54,4 +61,10 @@ for (const key of ['load', 'activate']) {
 }
 const median = total[Math.floor(total.length / 2)];
 const p95 = total[Math.min(total.length - 1, Math.floor(0.95 * total.length))];
-console.log(`  total     median ${fmt(median)}  p95 ${fmt(p95)}   target < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'}`);
+console.log(
+  `  total     median ${fmt(median)}  p95 ${fmt(p95)}   target < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'}`,
+);
+const core = stat('core');
+console.log(
+  `  deferred: loading dist/core.js on the next tick, median ${fmt(core.median)}  p95 ${fmt(core.p95)} (not part of activation)`,
+);

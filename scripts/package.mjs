@@ -8,8 +8,16 @@ import * as path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { name, version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const out = path.join(root, `${name}-${version}.vsix`);
-const run = (cmd, args, env = {}) =>
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+const run = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  } catch (error) {
+    console.error(
+      `npm run package: "${path.basename(args[0] ?? cmd)} ${args.slice(1).join(' ')}" failed (${error.status ?? error.signal}).`,
+    );
+    process.exit(1);
+  }
+};
 
 run(process.execPath, ['esbuild.config.mjs', '--production']);
 run(process.execPath, [
@@ -17,6 +25,7 @@ run(process.execPath, [
   'package',
   '--no-dependencies',
   '--allow-missing-repository',
+  '--no-rewrite-relative-links',
   '--out',
   out,
 ]);

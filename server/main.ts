@@ -19,7 +19,9 @@ connection.onInitialize(() => ({
   serverInfo: { name: 'navi-agent', version: NAVI_VERSION },
 }));
 
-connection.onInitialized(() => log.info(`NAVI agent ${NAVI_VERSION} ready (pid ${process.pid}, node ${process.version})`));
+connection.onInitialized(() =>
+  log.info(`NAVI agent ${NAVI_VERSION} ready (pid ${process.pid}, node ${process.version})`),
+);
 
 handle(connection, log, requests.agentInfo, async () => ({
   version: NAVI_VERSION,
@@ -31,7 +33,8 @@ handle(connection, log, requests.agentInfo, async () => ({
 handle(connection, log, requests.scan, (params, ctx) =>
   scan(params, {
     ...ctx,
-    onSummary: (summary) => void connection.sendNotification(requests.scanSummary.type, { scanId: params.scanId, summary }),
+    onSummary: (summary) =>
+      void connection.sendNotification(requests.scanSummary.type, { scanId: params.scanId, summary }),
   }),
 );
 

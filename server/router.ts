@@ -23,15 +23,25 @@ export function handle<P extends z.ZodType, R extends z.ZodType>(
   connection.onRequest(def.method, async (raw: unknown, token: CancellationToken) => {
     const parsed = def.params.safeParse(raw ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(params)', message: i.message }));
+      const issues = parsed.error.issues.map((i) => ({
+        path: i.path.join('.') || '(params)',
+        message: i.message,
+      }));
       const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
       log.warn(`${def.method}: rejected invalid params (${summary})`);
-      return new ResponseError<NaviErrorData>(ErrorCodes.InvalidParams, `Invalid params for ${def.method}: ${summary}`, {
-        issues,
-      });
+      return new ResponseError<NaviErrorData>(
+        ErrorCodes.InvalidParams,
+        `Invalid params for ${def.method}: ${summary}`,
+        {
+          issues,
+        },
+      );
     }
     const params = parsed.data as z.infer<P> & { workDoneToken?: string | number };
-    const progress = params.workDoneToken === undefined ? undefined : connection.window.attachWorkDoneProgress(params.workDoneToken);
+    const progress =
+      params.workDoneToken === undefined
+        ? undefined
+        : connection.window.attachWorkDoneProgress(params.workDoneToken);
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort(new CancelledError()));
     const started = Date.now();
@@ -57,7 +67,12 @@ export class CancelledError extends Error {
   }
 }
 
-export function toResponseError(method: string, error: unknown, signal: AbortSignal, log: Logger): ResponseError<unknown> {
+export function toResponseError(
+  method: string,
+  error: unknown,
+  signal: AbortSignal,
+  log: Logger,
+): ResponseError<unknown> {
   if (error instanceof CancelledError || (signal.aborted && signal.reason === error)) {
     log.info(`${method}: cancelled`);
     return new ResponseError(ErrorCodes.RequestCancelled, 'Cancelled');

@@ -15,7 +15,14 @@ type ScanView =
   | { state: 'failed'; message: string; hint?: string }
   | { state: 'cancelled' };
 
-const model: { version: string; trusted: boolean; folder: string | null; agent: AgentState; agentMessage?: string; scan: ScanView } = {
+const model: {
+  version: string;
+  trusted: boolean;
+  folder: string | null;
+  agent: AgentState;
+  agentMessage?: string;
+  scan: ScanView;
+} = {
   version: '',
   trusted: true,
   folder: null,
@@ -53,10 +60,12 @@ function apply(message: HostMessage): void {
       model.scan = { state: 'scanning', scanId: message.scanId, root: message.root };
       return;
     case 'scanProgress':
-      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId) model.scan.progress = message.message;
+      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId)
+        model.scan.progress = message.message;
       return;
     case 'scanSummary':
-      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId) model.scan.summary = message.summary;
+      if (model.scan.state === 'scanning' && model.scan.scanId === message.scanId)
+        model.scan.summary = message.summary;
       return;
     case 'scanReport':
       model.scan = { state: 'done', report: message.report };
@@ -85,7 +94,9 @@ function agentBanner(): HTMLElement | null {
   return h(
     'div',
     { className: 'banner error', role: 'alert', testid: 'agent-banner' },
-    model.agent === 'failed' ? 'The NAVI agent stopped and was not restarted.' : 'The NAVI agent is restarting…',
+    model.agent === 'failed'
+      ? 'The NAVI agent stopped and was not restarted.'
+      : 'The NAVI agent is restarting…',
     ' ',
     button('Show Log', () => send({ kind: 'showLog' }), { className: 'link' }),
   );
@@ -105,7 +116,8 @@ function trustBanner(): HTMLElement | null {
 
 function scanSection(): HTMLElement[] {
   const scan = model.scan;
-  const scanButton = (label: string) => button(label, () => send({ kind: 'scan' }), { testid: 'scan-button', className: 'primary' });
+  const scanButton = (label: string) =>
+    button(label, () => send({ kind: 'scan' }), { testid: 'scan-button', className: 'primary' });
   switch (scan.state) {
     case 'idle':
       return [
@@ -129,7 +141,12 @@ function scanSection(): HTMLElement[] {
           'div',
           { className: 'progress', testid: 'scan-progress', role: 'status' },
           h('span', { className: 'spinner', 'aria-hidden': 'true' }),
-          h('span', {}, scan.summary ? 'Checking for risks… ' : 'Scanning… ', h('span', { className: 'muted' }, scan.progress ?? '')),
+          h(
+            'span',
+            {},
+            scan.summary ? 'Checking for risks… ' : 'Scanning… ',
+            h('span', { className: 'muted' }, scan.progress ?? ''),
+          ),
           button('Cancel', () => send({ kind: 'cancelScan' }), { className: 'secondary' }),
         ),
         ...(scan.summary ? renderSummary(scan.summary) : []),
@@ -139,9 +156,16 @@ function scanSection(): HTMLElement[] {
         h(
           'div',
           { className: 'report', testid: 'scan-report' },
-          h('div', { className: 'toolbar' }, h('span', { className: 'muted root', title: scan.report.root }, scan.report.root), scanButton('Rescan')),
+          h(
+            'div',
+            { className: 'toolbar' },
+            h('span', { className: 'muted root', title: scan.report.root }, scan.report.root),
+            scanButton('Rescan'),
+          ),
           ...renderSummary(scan.report),
-          ...renderFindings(scan.report, { openFile: (path, line) => send({ kind: 'openFile', path, line }) }),
+          ...renderFindings(scan.report, {
+            openFile: (path, line) => send({ kind: 'openFile', path, line }),
+          }),
         ),
       ];
     case 'failed':

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { ScanReport } from '../../protocol/scanReport';
 import type { Agent } from '../client';
+import type { CommandId } from './commandIds';
 import type { ScanController } from './scan';
-import { SIDEBAR_VIEW_ID } from '../webview/sidebarProvider';
+import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
 
 export interface CommandDeps {
   agent: Agent;
@@ -14,7 +15,7 @@ export interface CommandDeps {
  * Every NAVI command, in one table: id → handler. A test checks this table against
  * `contributes.commands` in package.json, both ways.
  */
-export function commandTable(deps: CommandDeps): Record<string, (...args: unknown[]) => unknown> {
+export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unknown[]) => unknown> {
   return {
     /** Scans a workspace folder (an explorer folder URI when given) and shows the report in the sidebar. */
     'navi.scanRepository': async (arg?: unknown): Promise<ScanReport | undefined> => {
@@ -34,8 +35,4 @@ export function commandTable(deps: CommandDeps): Record<string, (...args: unknow
       }
     },
   };
-}
-
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  return Object.entries(commandTable(deps)).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -41,7 +41,11 @@ export class ScanController implements vscode.Disposable {
   /** Messages that bring a freshly loaded panel up to date. */
   replay(): HostMessage[] {
     if (this.running) {
-      const started: HostMessage = { kind: 'scanStarted', scanId: this.running.scanId, root: this.running.root.fsPath };
+      const started: HostMessage = {
+        kind: 'scanStarted',
+        scanId: this.running.scanId,
+        root: this.running.root.fsPath,
+      };
       return this.lastSummary ? [started, this.lastSummary] : [started];
     }
     return this.last ? [this.last.message] : [];
@@ -56,7 +60,9 @@ export class ScanController implements vscode.Disposable {
     const root = folder ?? (await pickFolder());
     if (!root) return undefined;
     if (root.scheme !== 'file') {
-      void vscode.window.showErrorMessage(`NAVI can only scan folders on disk; ${root.toString()} is not one.`);
+      void vscode.window.showErrorMessage(
+        `NAVI can only scan folders on disk; ${root.toString()} is not one.`,
+      );
       return undefined;
     }
     if (this.running) {
@@ -75,7 +81,11 @@ export class ScanController implements vscode.Disposable {
     }
   }
 
-  private async run(scanId: string, root: vscode.Uri, cancel: vscode.CancellationTokenSource): Promise<ScanReport | undefined> {
+  private async run(
+    scanId: string,
+    root: vscode.Uri,
+    cancel: vscode.CancellationTokenSource,
+  ): Promise<ScanReport | undefined> {
     this.lastSummary = undefined;
     this.emit({ kind: 'scanStarted', scanId, root: root.fsPath });
     const name = vscode.workspace.getWorkspaceFolder(root)?.name ?? root.fsPath;
@@ -92,7 +102,12 @@ export class ScanController implements vscode.Disposable {
               const report = value as WorkDoneProgressReport;
               if (!report.message) return;
               progress.report({ message: report.message });
-              this.emit({ kind: 'scanProgress', scanId, message: report.message, percentage: report.percentage });
+              this.emit({
+                kind: 'scanProgress',
+                scanId,
+                message: report.message,
+                percentage: report.percentage,
+              });
             }),
             client.onNotification(scanSummary.type, (raw) => {
               const parsed = ScanSummaryParams.safeParse(raw);
@@ -122,16 +137,21 @@ export class ScanController implements vscode.Disposable {
           );
           return report;
         } catch (error) {
-          if (cancel.token.isCancellationRequested || (error instanceof ResponseError && error.code === ErrorCodes.RequestCancelled)) {
+          if (
+            cancel.token.isCancellationRequested ||
+            (error instanceof ResponseError && error.code === ErrorCodes.RequestCancelled)
+          ) {
             this.emit({ kind: 'scanCancelled', scanId });
             return undefined;
           }
           const { message, hint } = describeError(error);
           this.log.error(`Scan of ${root.fsPath} failed: ${message}`);
           this.finish(root, { kind: 'scanFailed', scanId, message, hint });
-          void vscode.window.showErrorMessage(`NAVI could not scan ${name}: ${message}`, 'Show Log').then((choice) => {
-            if (choice) this.log.show();
-          });
+          void vscode.window
+            .showErrorMessage(`NAVI could not scan ${name}: ${message}`, 'Show Log')
+            .then((choice) => {
+              if (choice) this.log.show();
+            });
           return undefined;
         } finally {
           for (const d of disposables) d.dispose();
@@ -160,14 +180,18 @@ function describeError(error: unknown): { message: string; hint?: string } {
     const hint = (error.data as { hint?: unknown } | undefined)?.hint;
     return { message: error.message, hint: typeof hint === 'string' ? hint : undefined };
   }
-  if (error instanceof Error) return { message: error.message, hint: 'Try NAVI: Restart Agent, or open the log.' };
+  if (error instanceof Error)
+    return { message: error.message, hint: 'Try NAVI: Restart Agent, or open the log.' };
   return { message: String(error) };
 }
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
-    const choice = await vscode.window.showInformationMessage('Open a folder for NAVI to scan.', 'Open Folder');
+    const choice = await vscode.window.showInformationMessage(
+      'Open a folder for NAVI to scan.',
+      'Open Folder',
+    );
     if (choice) await vscode.commands.executeCommand('vscode.openFolder');
     return undefined;
   }

@@ -5,8 +5,6 @@ import type { Agent } from '../client';
 import type { ScanController } from '../features/scan';
 import { panelHtml } from './html';
 
-export const SIDEBAR_VIEW_ID = 'navi.sidebar';
-
 /**
  * Hosts the NAVI sidebar panel: serves its HTML, validates every message it sends, and forwards
  * scan and agent events to it. The panel only asks; every action is decided here or in the agent.
@@ -54,7 +52,9 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private async receive(raw: unknown): Promise<void> {
     const parsed = PanelMessage.safeParse(raw);
     if (!parsed.success) {
-      this.log.warn(`Ignored a malformed message from the NAVI panel: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+      this.log.warn(
+        `Ignored a malformed message from the NAVI panel: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+      );
       return;
     }
     const message = parsed.data;
@@ -66,7 +66,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           kind: 'init',
           version: this.version,
           trusted: vscode.workspace.isTrusted,
-          folder: folders.length === 1 ? folders[0]!.name : folders.length > 1 ? `${folders.length} folders` : null,
+          folder:
+            folders.length === 1 ? folders[0]!.name : folders.length > 1 ? `${folders.length} folders` : null,
           agent: this.agent.state,
         });
         for (const m of this.scans.replay()) this.post(m);
@@ -107,9 +108,14 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     const uri = vscode.Uri.file(target);
     try {
       const position = new vscode.Position(Math.max(0, (line ?? 1) - 1), 0);
-      await vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position), preview: true });
+      await vscode.window.showTextDocument(uri, {
+        selection: new vscode.Range(position, position),
+        preview: true,
+      });
     } catch (error) {
-      void vscode.window.showErrorMessage(`NAVI could not open ${relative}: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(
+        `NAVI could not open ${relative}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 

@@ -40,7 +40,9 @@ describe('agent process over JSON-RPC', () => {
   after(() => fs.rmSync(repo, { recursive: true, force: true }));
 
   it('answers navi/agentInfo with its version and pid', async () => {
-    const info = requests.AgentInfoResult.parse(await agent.connection.sendRequest(requests.agentInfo.type, {}));
+    const info = requests.AgentInfoResult.parse(
+      await agent.connection.sendRequest(requests.agentInfo.type, {}),
+    );
     assert.equal(info.pid, agent.process.pid);
     assert.ok(info.tasks.includes('scan'));
     assert.match(info.version, /^\d+\.\d+\.\d+/);
@@ -56,13 +58,20 @@ describe('agent process over JSON-RPC', () => {
     agent.connection.onNotification('$/progress', (p: { token: string; value: { kind: string } }) => {
       if (p.token === 's1') progress.push(p.value.kind);
     });
-    const raw = await agent.connection.sendRequest(requests.scan.type, { root: repo, scanId: 's1', workDoneToken: 's1' });
+    const raw = await agent.connection.sendRequest(requests.scan.type, {
+      root: repo,
+      scanId: 's1',
+      workDoneToken: 's1',
+    });
     order.push('report');
     const report = ScanReport.parse(raw);
     assert.deepEqual(order, ['summary', 'report']);
     assert.equal(report.root, fs.realpathSync(repo));
     assert.equal(report.projects[0]?.commands.test?.command, 'npm test');
-    assert.ok(report.risks.some((r) => r.id === 'secret'), 'the planted Stripe key is reported');
+    assert.ok(
+      report.risks.some((r) => r.id === 'secret'),
+      'the planted Stripe key is reported',
+    );
     assert.ok(!JSON.stringify(report).includes(fakeStripeKey()), 'the secret itself never leaves the agent');
     assert.equal(progress[0], 'begin');
     assert.equal(progress.at(-1), 'end');
@@ -78,25 +87,34 @@ describe('agent process over JSON-RPC', () => {
         return true;
       },
     );
-    await assert.rejects(agent.connection.sendRequest(requests.scan.method, { root: repo, scanId: 'x', extra: true }), /Invalid params/);
+    await assert.rejects(
+      agent.connection.sendRequest(requests.scan.method, { root: repo, scanId: 'x', extra: true }),
+      /Invalid params/,
+    );
     // Still alive and answering.
     await agent.connection.sendRequest(requests.agentInfo.type, {});
   });
 
   it('says which path is missing or not a directory', async () => {
     const missing = path.join(repo, 'no-such-dir');
-    await assert.rejects(agent.connection.sendRequest(requests.scan.type, { root: missing, scanId: 'm' }), (error: unknown) => {
-      assert.ok(error instanceof ResponseError);
-      assert.equal(error.code, ErrorCodes.PathNotFound);
-      assert.ok(error.message.includes(missing));
-      return true;
-    });
+    await assert.rejects(
+      agent.connection.sendRequest(requests.scan.type, { root: missing, scanId: 'm' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ResponseError);
+        assert.equal(error.code, ErrorCodes.PathNotFound);
+        assert.ok(error.message.includes(missing));
+        return true;
+      },
+    );
     const file = path.join(repo, 'package.json');
-    await assert.rejects(agent.connection.sendRequest(requests.scan.type, { root: file, scanId: 'f' }), (error: unknown) => {
-      assert.ok(error instanceof ResponseError);
-      assert.equal(error.code, ErrorCodes.NotADirectory);
-      return true;
-    });
+    await assert.rejects(
+      agent.connection.sendRequest(requests.scan.type, { root: file, scanId: 'f' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ResponseError);
+        assert.equal(error.code, ErrorCodes.NotADirectory);
+        return true;
+      },
+    );
   });
 
   it('answers an unknown method with MethodNotFound instead of crashing', async () => {
@@ -124,7 +142,11 @@ describe('agent process over JSON-RPC', () => {
       if (p.token === 'c1') cancel.cancel();
     });
     const started = Date.now();
-    const pending = agent.connection.sendRequest(requests.scan.type, { root: big, scanId: 'c1', workDoneToken: 'c1' }, cancel.token);
+    const pending = agent.connection.sendRequest(
+      requests.scan.type,
+      { root: big, scanId: 'c1', workDoneToken: 'c1' },
+      cancel.token,
+    );
     await assert.rejects(pending, (error: unknown) => {
       assert.ok(error instanceof ResponseError);
       assert.equal(error.code, ErrorCodes.RequestCancelled);

@@ -8,14 +8,20 @@ import { fakeStripeKey, REPO, requireBuild, runCli, tempDir, writeFiles } from '
 /** The `navi` command as a user runs it: real process, real agent, real git. */
 describe('navi CLI', () => {
   let repo: string;
-  const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }
+  ).version;
 
   before(() => {
     requireBuild();
     repo = tempDir('cli');
     writeFiles(repo, {
       'package.json': JSON.stringify(
-        { name: 'shop', scripts: { test: 'mocha', lint: 'eslint .' }, devDependencies: { mocha: '^11.0.0', eslint: '^9.0.0' } },
+        {
+          name: 'shop',
+          scripts: { test: 'mocha', lint: 'eslint .' },
+          devDependencies: { mocha: '^11.0.0', eslint: '^9.0.0' },
+        },
         null,
         2,
       ),
@@ -41,7 +47,13 @@ describe('navi CLI', () => {
   });
 
   it('exits 2 on bad usage with a pointer to --help', async () => {
-    for (const args of [['frobnicate'], ['scan', '--bogus'], ['scan', 'a', 'b'], ['scan', '--fail-on', 'dire'], []]) {
+    for (const args of [
+      ['frobnicate'],
+      ['scan', '--bogus'],
+      ['scan', 'a', 'b'],
+      ['scan', '--fail-on', 'dire'],
+      [],
+    ]) {
       const r = await runCli(args);
       assert.equal(r.code, 2, `navi ${args.join(' ')} should be a usage error`);
     }

@@ -16,7 +16,8 @@ const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'ut
 
 /** Every key path of an object schema, arrays marked `[]`: `inventory.languages[]`, `risks[].evidence[].path`. */
 function keyPaths(schema: z.ZodType, prefix = ''): string[] {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return keyPaths(schema.unwrap() as z.ZodType, prefix);
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+    return keyPaths(schema.unwrap() as z.ZodType, prefix);
   if (schema instanceof z.ZodObject) {
     return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([k, v]) => {
       let child = v;
@@ -47,12 +48,17 @@ describe('protocol', () => {
 
   it('documents every error code', () => {
     for (const [name, code] of Object.entries(ErrorCodes)) {
-      assert.ok(doc.includes(`| ${code} | ${name} |`), `error ${name} (${code}) is missing from docs/protocol.md`);
+      assert.ok(
+        doc.includes(`| ${code} | ${name} |`),
+        `error ${name} (${code}) is missing from docs/protocol.md`,
+      );
     }
   });
 
   it('documents every top-level and nested scan report field', () => {
-    const paths = keyPaths(ScanReport).map((p) => p.replace(/\.commands\.(install|build|lint|typecheck|format|test|start)/, '.commands.K'));
+    const paths = keyPaths(ScanReport).map((p) =>
+      p.replace(/\.commands\.(install|build|lint|typecheck|format|test|start)/, '.commands.K'),
+    );
     assert.ok(paths.includes('risks[].evidence[].path'));
     assert.deepEqual([...new Set(paths.filter((p) => !documented(p)))], []);
   });
@@ -76,7 +82,13 @@ describe('protocol', () => {
   it('keeps settings defaults in package.json and the settings schema equal', () => {
     const props = manifest.contributes.configuration.properties;
     const defaults = Settings.parse({});
-    assert.deepEqual(Object.keys(props).sort(), Object.keys(defaults).map((k) => `navi.${k}`).sort());
-    for (const [key, value] of Object.entries(defaults)) assert.deepEqual(props[`navi.${key}`]?.default, value, key);
+    assert.deepEqual(
+      Object.keys(props).sort(),
+      Object.keys(defaults)
+        .map((k) => `navi.${k}`)
+        .sort(),
+    );
+    for (const [key, value] of Object.entries(defaults))
+      assert.deepEqual(props[`navi.${key}`]?.default, value, key);
   });
 });

@@ -33,7 +33,11 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
     ),
     h(
       'div',
-      { className: 'lang-bar', role: 'img', 'aria-label': languages.map((l) => `${l.name} ${pct(l.bytes, total)}`).join(', ') },
+      {
+        className: 'lang-bar',
+        role: 'img',
+        'aria-label': languages.map((l) => `${l.name} ${pct(l.bytes, total)}`).join(', '),
+      },
       ...languages.map((l, i) => {
         // CSSOM, not a style attribute: the panel's CSP forbids inline styles.
         const bar = h('span', { className: `lang lang-${i}`, title: l.name });
@@ -45,7 +49,13 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
       'ul',
       { className: 'lang-list' },
       ...languages.map((l, i) =>
-        h('li', {}, h('span', { className: `dot lang-${i}`, 'aria-hidden': 'true' }), `${l.name} `, h('span', { className: 'muted' }, `${pct(l.bytes, total)} · ${plural(l.files, 'file')}`)),
+        h(
+          'li',
+          {},
+          h('span', { className: `dot lang-${i}`, 'aria-hidden': 'true' }),
+          `${l.name} `,
+          h('span', { className: 'muted' }, `${pct(l.bytes, total)} · ${plural(l.files, 'file')}`),
+        ),
       ),
     ),
   );
@@ -79,12 +89,18 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
                 {},
                 h('th', { scope: 'row' }, k),
                 h('td', {}, h('code', {}, c.command)),
-                h('td', { className: 'muted source', title: c.source }, c.inferred ? `${c.source} (inferred)` : c.source),
+                h(
+                  'td',
+                  { className: 'muted source', title: c.source },
+                  c.inferred ? `${c.source} (inferred)` : c.source,
+                ),
               );
             }),
           ),
         ),
-        p.workspaces?.length ? h('p', { className: 'muted' }, `Workspaces: ${p.workspaces.join(', ')}`) : null,
+        p.workspaces?.length
+          ? h('p', { className: 'muted' }, `Workspaces: ${p.workspaces.join(', ')}`)
+          : null,
       ),
     ),
   );
@@ -94,7 +110,13 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
     { 'aria-labelledby': 'h-ci' },
     h('h2', { id: 'h-ci' }, 'CI'),
     summary.ci.length
-      ? h('ul', {}, ...summary.ci.map((c) => h('li', {}, `${CI_NAMES[c.system] ?? c.system} `, h('span', { className: 'muted' }, c.path))))
+      ? h(
+          'ul',
+          {},
+          ...summary.ci.map((c) =>
+            h('li', {}, `${CI_NAMES[c.system] ?? c.system} `, h('span', { className: 'muted' }, c.path)),
+          ),
+        )
       : h('p', { className: 'muted' }, 'No CI configuration found.'),
   );
   return [overview, projects, ci];
@@ -122,7 +144,11 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
           { testid: 'next-step' },
           s.title,
           ' ',
-          h('span', { className: s.actor === 'navi' ? 'badge navi' : 'badge' }, s.actor === 'navi' ? 'NAVI' : 'You'),
+          h(
+            'span',
+            { className: s.actor === 'navi' ? 'badge navi' : 'badge' },
+            s.actor === 'navi' ? 'NAVI' : 'You',
+          ),
           s.action ? h('div', { className: 'muted' }, s.action) : null,
         ),
       ),
@@ -138,37 +164,64 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
           'details',
           {},
           h('summary', { id: 'h-skipped' }, `Skipped ${plural(report.skippedTotal, 'entry', 'entries')}`),
-          h('ul', { className: 'muted' }, ...report.skipped.map((s) => h('li', {}, h('code', {}, s.path), ` — ${s.reason}`))),
+          h(
+            'ul',
+            { className: 'muted' },
+            ...report.skipped.map((s) => h('li', {}, h('code', {}, s.path), ` — ${s.reason}`)),
+          ),
         ),
       ),
     );
   }
-  sections.push(h('p', { className: 'muted footer' }, `Scanned in ${(report.durationMs / 1000).toFixed(2)} s`));
+  sections.push(
+    h('p', { className: 'muted footer' }, `Scanned in ${(report.durationMs / 1000).toFixed(2)} s`),
+  );
   return sections;
 }
 
 function renderRisk(risk: Risk, actions: ReportActions): HTMLElement {
   const link = (path: string, line?: number) => {
-    const a = h('a', { href: '#', testid: 'evidence-link', title: `Open ${path}${line ? ` at line ${line}` : ''}` }, line ? `${path}:${line}` : path);
+    const a = h(
+      'a',
+      { href: '#', testid: 'evidence-link', title: `Open ${path}${line ? ` at line ${line}` : ''}` },
+      line ? `${path}:${line}` : path,
+    );
     a.addEventListener('click', (event) => {
       event.preventDefault();
       actions.openFile(path, line);
     });
     return a;
   };
-  const items = risk.evidence.map((e) => h('li', {}, link(e.path, e.line), e.detail ? h('span', { className: 'muted detail' }, ` ${e.detail}`) : null));
+  const items = risk.evidence.map((e) =>
+    h(
+      'li',
+      {},
+      link(e.path, e.line),
+      e.detail ? h('span', { className: 'muted detail' }, ` ${e.detail}`) : null,
+    ),
+  );
   const list = h('ul', { className: 'evidence' }, ...items.slice(0, EVIDENCE_SHOWN));
   const more =
     items.length > EVIDENCE_SHOWN
-      ? button(`Show ${items.length - EVIDENCE_SHOWN} more`, () => {
-          for (const item of items.slice(EVIDENCE_SHOWN)) list.appendChild(item);
-          more?.remove();
-        }, { className: 'link' })
+      ? button(
+          `Show ${items.length - EVIDENCE_SHOWN} more`,
+          () => {
+            for (const item of items.slice(EVIDENCE_SHOWN)) list.appendChild(item);
+            more?.remove();
+          },
+          { className: 'link' },
+        )
       : null;
   return h(
     'li',
     { className: `risk sev-${risk.severity}`, testid: 'risk' },
-    h('div', { className: 'risk-title' }, h('span', { className: `sev sev-${risk.severity}` }, risk.severity), ' ', risk.title),
+    h(
+      'div',
+      { className: 'risk-title' },
+      h('span', { className: `sev sev-${risk.severity}` }, risk.severity),
+      ' ',
+      risk.title,
+    ),
     list,
     more,
     risk.remedy ? h('p', { className: 'muted remedy' }, risk.remedy) : null,

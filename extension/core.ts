@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { Agent } from './client';
+import { readSetting } from './config';
+import { commandTable } from './features/commands';
+import { ScanController } from './features/scan';
+import { SidebarProvider } from './webview/sidebarProvider';
+
+/**
+ * Everything behind activation: the agent client, the scan controller, the sidebar and the
+ * command handlers. Bundled as dist/core.js and loaded right after `activate` returns (or on the
+ * first command), so activation itself stays a few milliseconds.
+ */
+export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, version: string) {
+  const agent = new Agent(context, log);
+  const scans = new ScanController(agent, log);
+  const sidebar = new SidebarProvider(context.extensionUri, version, agent, scans, log);
+  const commands = commandTable({ agent, scans, log });
+  context.subscriptions.push(agent, scans, sidebar);
+
+  agent.start().then(
+    () => {
+      if (readSetting('scan.scanOnOpen', log) && vscode.workspace.workspaceFolders?.length === 1) {
+        void scans.scan(vscode.workspace.workspaceFolders[0]!.uri);
+      }
+    },
+    (error: unknown) => log.error(`The NAVI agent could not start: ${String(error)}`),
+  );
+
+  return {
+    agent,
+    sidebar,
+    commands,
+    agentInfo: async () => {
+      await agent.start();
+      return agent.info();
+    },
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;

@@ -1,0 +1,7 @@
+/**
+ * The ids of every NAVI command. Kept apart from the handlers so activation can register them
+ * without loading the rest of the extension; `commandTable` is typed by this list, and a test
+ * checks it against `contributes.commands`.
+ */
+export const COMMAND_IDS = ['navi.scanRepository', 'navi.showLog', 'navi.restartAgent'] as const;
+export type CommandId = (typeof COMMAND_IDS)[number];
