@@ -159,7 +159,7 @@ function scanSection(): HTMLElement[] {
           h(
             'div',
             { className: 'toolbar' },
-            h('span', { className: 'muted root', title: scan.report.root }, scan.report.root),
+            h('span', { className: 'muted root', title: scan.report.root }, baseName(scan.report.root)),
             scanButton('Rescan'),
           ),
           ...renderSummary(scan.report),
@@ -183,6 +183,10 @@ function scanSection(): HTMLElement[] {
     case 'cancelled':
       return [h('p', { className: 'muted' }, 'Scan cancelled.'), scanButton('Scan repository')];
   }
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 }
 
 send({ kind: 'ready' });

@@ -88,11 +88,12 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
                 'tr',
                 {},
                 h('th', { scope: 'row' }, k),
-                h('td', {}, h('code', {}, c.command)),
+                // The sidebar is narrow: the evidence goes under the command, not beside it.
                 h(
                   'td',
-                  { className: 'muted source', title: c.source },
-                  c.inferred ? `${c.source} (inferred)` : c.source,
+                  {},
+                  h('code', {}, c.command),
+                  h('div', { className: 'muted source' }, c.inferred ? `${c.source} · inferred` : c.source),
                 ),
               );
             }),
