@@ -24,7 +24,7 @@ export default tseslint.config(
       'out/**',
       'node_modules/**',
       'test/fixtures/**/repo/**',
-      '**/*.mjs',
+      '.navi-cache/**',
       'bin/**',
       'test-results/**',
     ],
@@ -59,7 +59,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['cli/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+    files: ['cli/**/*.ts', 'scripts/**', 'test/**', '*.mjs'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,0 +1,220 @@
+import type { CiConfig, Evidence, Risk, Severity } from '../../../protocol/scanReport';
+import type { SecretKind } from '../../audit/redact';
+import type { DetectedProject } from './projects';
+import type { FileEntry } from './types';
+import { baseOf } from './types';
+
+/** A secret found in a file, already redacted. */
+export interface Finding {
+  kind: SecretKind;
+  /** Title of the pattern ("AWS access key id"). */
+  title: string;
+  path: string;
+  line: number;
+  /** Redacted excerpt, safe to show. */
+  excerpt: string;
+}
+
+export interface RiskInput {
+  files: readonly FileEntry[];
+  maxBytes: number;
+  projects: readonly DetectedProject[];
+  ci: readonly CiConfig[];
+  findings: readonly Finding[];
+  git: boolean;
+  /** A `.gitignore` at the root, or (in git) at any directory from the root up to the work tree's top. */
+  hasGitignore: boolean;
+  /** Rust files with test attributes were seen (tests that live inside source files). */
+  inlineTests: boolean;
+}
+
+const MAX_EVIDENCE = 50;
+const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+const ENV_FILE = /^\.env(?:\.[\w.-]+)?$/;
+const ENV_TEMPLATE = /\.(?:example|sample|template|tpl|dist|defaults?|schema)$/i;
+
+const TEST_DIR = /(?:^|\/)(?:test|tests|__tests__|spec|specs|e2e|testing)\//i;
+const TEST_FILE =
+  /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|_test\.(?:go|py|rb|exs?)$|(?:^|\/)test_[^/]*\.py$|_spec\.rb$|(?:Tests?|IT)\.(?:java|kt|cs|fs|scala)$|(?:^|\/)conftest\.py$)/;
+const DEPENDENCY_DIR = /(?:^|\/)(?:node_modules|vendor|\.venv|venv|site-packages)\//;
+
+/** Test files or folders in the inventory (outside dependency folders). */
+export function hasTestFiles(paths: Iterable<string>): boolean {
+  for (const p of paths) {
+    // Every pattern below needs one of these words: a cheap test first, the regexes rarely.
+    if (!/test|spec|e2e|Test|TEST|Spec|IT\./.test(p)) continue;
+    if (!DEPENDENCY_DIR.test(p) && (TEST_FILE.test(p) || TEST_DIR.test(p))) return true;
+  }
+  return false;
+}
+
+/** A test command the project wrote itself (a script, a Makefile target, tox), not a toolchain default. */
+function hasDeclaredTestCommand(projects: readonly DetectedProject[]): boolean {
+  return projects.some(({ project }) => {
+    const test = project.commands.test;
+    return (
+      test !== undefined &&
+      !test.inferred &&
+      /^(?:package\.json#scripts|(?:GNU)?[Mm]akefile:|tox\.ini)/.test(test.source)
+    );
+  });
+}
+
+function formatBytes(bytes: number): string {
+  const kb = bytes / 1024;
+  const mb = kb / 1024;
+  return mb >= 1024
+    ? `${(mb / 1024).toFixed(1)} GB`
+    : mb >= 1
+      ? `${mb.toFixed(1)} MB`
+      : `${kb.toFixed(1)} KB`;
+}
+
+function cap(evidence: Evidence[]): Evidence[] {
+  return evidence
+    .slice(0, MAX_EVIDENCE)
+    .map((e) => (e.detail && e.detail.length > 300 ? { ...e, detail: e.detail.slice(0, 299) + '…' } : e));
+}
+
+function secretRisk(findings: readonly Finding[], kind: SecretKind): Risk | undefined {
+  const mine = findings.filter((f) => f.kind === kind);
+  if (mine.length === 0) return undefined;
+  const files = new Set(mine.map((f) => f.path)).size;
+  const titles = [...new Set(mine.map((f) => f.title))];
+  const where = `${files} file${files === 1 ? '' : 's'}`;
+  const evidence = mine.map((f) => ({ path: f.path, line: f.line, detail: f.excerpt }));
+  switch (kind) {
+    case 'secret':
+      return {
+        id: 'secret',
+        severity: 'critical',
+        title: `${mine.length} secret${mine.length === 1 ? '' : 's'} in ${where} (${titles.join(', ')})`,
+        evidence: cap(evidence),
+        remedy:
+          'Revoke and rotate these credentials now, remove them from the files and the git history, and load them from the environment or a secret manager.',
+      };
+    case 'private-key':
+      return {
+        id: 'private-key',
+        severity: 'critical',
+        title: `Private key${mine.length === 1 ? '' : 's'} in ${where}`,
+        evidence: cap(evidence),
+        remedy:
+          'Replace the key pair, remove the private key from the repository and its history, and keep keys outside the work tree.',
+      };
+    case 'credentials-in-url':
+      return {
+        id: 'credentials-in-url',
+        severity: 'high',
+        title: `Password${mine.length === 1 ? '' : 's'} in URL${mine.length === 1 ? '' : 's'} in ${where}`,
+        evidence: cap(evidence),
+        remedy:
+          'Change the password and pass credentials through environment variables or a secret manager instead of URLs.',
+      };
+  }
+}
+
+export function buildRisks(input: RiskInput): Risk[] {
+  const risks: Risk[] = [];
+  for (const kind of ['secret', 'private-key', 'credentials-in-url'] as const) {
+    const risk = secretRisk(input.findings, kind);
+    if (risk) risks.push(risk);
+  }
+
+  const envFiles = input.files.filter((f) => ENV_FILE.test(baseOf(f.path)) && !ENV_TEMPLATE.test(f.path));
+  if (envFiles.length > 0) {
+    const tracked = envFiles.some((f) => f.tracked);
+    risks.push({
+      id: 'env-file',
+      severity: tracked || !input.git ? 'high' : 'medium',
+      title: tracked
+        ? `Environment file${envFiles.length === 1 ? '' : 's'} committed to git`
+        : `Environment file${envFiles.length === 1 ? '' : 's'} not ignored`,
+      evidence: cap(
+        envFiles.map((f) => ({
+          path: f.path,
+          detail: f.tracked
+            ? 'tracked by git'
+            : input.git
+              ? 'not ignored: `git add .` would commit it'
+              : 'not covered by .gitignore',
+        })),
+      ),
+      remedy:
+        'Remove it from git (`git rm --cached`), add `.env*` to .gitignore, commit a `.env.example` without values, and rotate anything it held.',
+    });
+  }
+
+  const large = input.files.filter((f) => f.size > input.maxBytes).sort((a, b) => b.size - a.size);
+  if (large.length > 0) {
+    risks.push({
+      id: 'large-file',
+      severity: 'low',
+      title: `${large.length} file${large.length === 1 ? '' : 's'} over ${formatBytes(input.maxBytes)}`,
+      evidence: cap(
+        large.map((f) => ({
+          path: f.path,
+          detail: `${formatBytes(f.size)} (${f.size} bytes); not searched`,
+        })),
+      ),
+      remedy: 'Keep large binaries out of git (Git LFS or an artifact store) and add them to .gitignore.',
+    });
+  }
+
+  const unlocked = input.projects.filter((p) => p.missingLockfile);
+  if (unlocked.length > 0) {
+    risks.push({
+      id: 'missing-lockfile',
+      severity: 'medium',
+      title: `${unlocked.length} project${unlocked.length === 1 ? '' : 's'} without a lockfile`,
+      evidence: cap(
+        unlocked.map(({ project, missingLockfile }) => ({
+          path: project.manifest,
+          detail: `${project.packageManager} project without ${missingLockfile}`,
+        })),
+      ),
+      remedy: 'Generate the lockfile with the package manager and commit it, so installs are reproducible.',
+    });
+  }
+
+  if (
+    !hasTestFiles(input.files.map((f) => f.path)) &&
+    !input.inlineTests &&
+    !hasDeclaredTestCommand(input.projects)
+  ) {
+    risks.push({
+      id: 'no-tests',
+      severity: 'medium',
+      title: 'No tests found',
+      evidence: [],
+      remedy: 'Add a test suite and a test command, so changes (NAVI’s included) can be verified.',
+    });
+  }
+  if (input.ci.length === 0) {
+    risks.push({
+      id: 'no-ci',
+      severity: 'low',
+      title: 'No CI configuration',
+      evidence: [],
+      remedy:
+        'Add a CI workflow (for example .github/workflows/ci.yml) that installs, lints and tests on every push.',
+    });
+  }
+  if (!input.hasGitignore) {
+    risks.push({
+      id: 'no-gitignore',
+      severity: 'low',
+      title: 'No .gitignore',
+      evidence: [],
+      remedy: 'Add a .gitignore for build output, dependencies and local environment files (.env).',
+    });
+  }
+  return risks
+    .map((risk, i) => ({ risk, i }))
+    .sort(
+      (a, b) =>
+        SEVERITY_ORDER.indexOf(a.risk.severity) - SEVERITY_ORDER.indexOf(b.risk.severity) || a.i - b.i,
+    )
+    .map(({ risk }) => risk);
+}
