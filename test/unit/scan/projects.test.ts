@@ -28,7 +28,11 @@ describe('scan: project profile', () => {
       projects: [p],
     } = await projects(() =>
       fixture({
-        'package.json': JSON.stringify({ name: 'ext', main: './dist/extension.js', engines: { vscode: '^1.99.0' } }),
+        'package.json': JSON.stringify({
+          name: 'ext',
+          main: './dist/extension.js',
+          engines: { vscode: '^1.99.0' },
+        }),
         'package-lock.json': '{}',
       }),
     );

@@ -234,7 +234,8 @@ export async function detectNode(input: ProjectInput): Promise<DetectedProject[]
     }
     if (pm === 'bun') offer(commands, 'test', command('bun test', 'package.json', true));
     // A VS Code extension's `main` runs inside VS Code, not under `node`.
-    const isVscodeExtension = typeof pkg.engines === 'object' && pkg.engines !== null && 'vscode' in pkg.engines;
+    const isVscodeExtension =
+      typeof pkg.engines === 'object' && pkg.engines !== null && 'vscode' in pkg.engines;
     if (typeof pkg.main === 'string' && pkg.main && !isVscodeExtension) {
       offer(commands, 'start', command(`node ${pkg.main}`, 'package.json#main', true));
     }
