@@ -72,9 +72,18 @@ export function formatSummary(summary: ScanSummary): string {
   }
   lines.push(
     '',
-    `${style.bold('CI')}  ${summary.ci.length ? summary.ci.map((c) => `${CI_NAMES[c.system] ?? c.system} (${c.path})`).join(', ') : style.dim('none found')}`,
+    `${style.bold('CI')}  ${summary.ci.length ? formatCi(summary.ci) : style.dim('none found')}`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** One entry per CI system with its files: `GitHub Actions (ci.yml, release.yml)`. */
+function formatCi(ci: ScanSummary['ci']): string {
+  const bySystem = new Map<string, string[]>();
+  for (const c of ci) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.path]);
+  return [...bySystem]
+    .map(([system, paths]) => `${CI_NAMES[system] ?? system} ${style.dim(`(${paths.join(', ')})`)}`)
+    .join(', ');
 }
 
 /** The rest of the report (risks, next steps, skipped entries): printed when the scan finishes. */

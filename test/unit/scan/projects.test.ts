@@ -23,6 +23,22 @@ describe('scan: project profile', () => {
     return { projects: report.projects, report };
   }
 
+  it('test cases with their own manifests are not projects; a package one level under tests/ is', async () => {
+    const { report } = await projects(() =>
+      fixture({
+        'package.json': JSON.stringify({ name: 'app', scripts: { test: 'mocha' } }),
+        'package-lock.json': '{}',
+        'tests/cases/user/acorn/package.json': JSON.stringify({ name: 'acorn-test', main: 'index.js' }),
+        'test/fixtures/app/package.json': JSON.stringify({ name: 'fixture-app' }),
+        'tests/e2e/package.json': JSON.stringify({ name: 'e2e', scripts: { test: 'playwright test' } }),
+      }),
+    );
+    assert.deepEqual(
+      report.projects.map((p) => p.path),
+      ['.', 'tests/e2e'],
+    );
+  });
+
   it('a VS Code extension: `main` is not offered as a start command', async () => {
     const {
       projects: [p],

@@ -18,8 +18,15 @@ export type Commands = Project['commands'];
 const NOT_PROJECT_DIR =
   /(?:^|\/)(?:node_modules|vendor|bower_components|fixtures|__fixtures__|testdata|\.venv|venv|site-packages|target\/debug|target\/release)(?:\/|$)/;
 
+/**
+ * Two or more levels below a test directory, a manifest is a test case (TypeScript's
+ * `tests/cases/user/*`, `test/integration/app`), not a project; one level below (`tests/e2e`)
+ * it is often a real package of a monorepo.
+ */
+const DEEP_IN_TESTS = /(?:^|\/)(?:tests?|__tests__|spec|specs)\/[^/]+\/[^/]+/;
+
 export function isProjectDir(dir: string): boolean {
-  return !NOT_PROJECT_DIR.test(dir);
+  return !NOT_PROJECT_DIR.test(dir) && !DEEP_IN_TESTS.test(dir);
 }
 
 export function has(input: ProjectInput, dir: string, name: string): boolean {
