@@ -45,3 +45,8 @@ export function formatBytes(bytes: number): string {
 
 export const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** Text where `backticked` spans become <code> elements (still text nodes: no markup is parsed). */
+export function withCode(text: string): (string | HTMLElement)[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? h('code', {}, part) : part));
+}

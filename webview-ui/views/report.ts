@@ -1,5 +1,5 @@
 import { COMMAND_KINDS, type Risk, type ScanReport, type ScanSummary } from '../../protocol/scanReport';
-import { button, formatBytes, h, plural } from '../dom';
+import { button, formatBytes, h, plural, withCode } from '../dom';
 
 export interface ReportActions {
   openFile(path: string, line?: number): void;
@@ -150,7 +150,7 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
             { className: s.actor === 'navi' ? 'badge navi' : 'badge' },
             s.actor === 'navi' ? 'NAVI' : 'You',
           ),
-          s.action ? h('div', { className: 'muted' }, s.action) : null,
+          s.action ? h('div', { className: 'muted' }, ...withCode(s.action)) : null,
         ),
       ),
     ),
@@ -225,7 +225,7 @@ function renderRisk(risk: Risk, actions: ReportActions): HTMLElement {
     ),
     list,
     more,
-    risk.remedy ? h('p', { className: 'muted remedy' }, risk.remedy) : null,
+    risk.remedy ? h('p', { className: 'muted remedy' }, ...withCode(risk.remedy)) : null,
   );
 }
 
