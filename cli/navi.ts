@@ -150,6 +150,12 @@ function logPrefix(line: AgentLogLine): string {
   return ['', '[error]', '[warn]', '[info]', '[debug]'][line.type] ?? '[log]';
 }
 
+// `navi scan | head`: the reader went away; stop quietly like other command-line tools.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

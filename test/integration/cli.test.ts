@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ScanReport } from '../../protocol/scanReport';
-import { fakeStripeKey, REPO, requireBuild, runCli, tempDir, writeFiles } from './helpers';
+import { CLI, fakeStripeKey, REPO, requireBuild, runCli, tempDir, writeFiles } from './helpers';
 
 /** The `navi` command as a user runs it: real process, real agent, real git. */
 describe('navi CLI', () => {
@@ -99,6 +99,21 @@ describe('navi CLI', () => {
     const r = await runCli(['scan', repo, '--fail-on', 'high']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--fail-on/);
+  });
+
+  it('stops quietly when its reader goes away (navi scan | head -1)', async () => {
+    const { execFile } = await import('node:child_process');
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        'bash',
+        ['-o', 'pipefail', '-c', `node "$0" scan "$1" | head -1`, CLI, repo],
+        (error, stdout, stderr) =>
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+      );
+    });
+    assert.match(result.stdout, /^NAVI scan of /);
+    assert.doesNotMatch(result.stderr, /EPIPE|Unhandled/);
+    assert.equal(result.code, 0);
   });
 
   it('handles a file named --help as a path, not an option', async () => {
