@@ -1,4 +1,4 @@
-// `npm test`: every suite, in order — build, unit, integration, then the end-to-end suite in a
+// `npm test`: every suite, in order — build, typecheck, lint, unit, integration, then the end-to-end suite in a
 // real VS Code (which skips with a clear message on a laptop without Chromium/code-server, and
 // fails in CI). Stops at the first failing suite. Ends with one line of totals over all suites:
 // `tests: N passed, N failed, N skipped`.
@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 
 const steps = [
   ['build', ['run', 'build']],
+  ['typecheck', ['run', 'typecheck']],
+  ['lint', ['run', 'lint']],
   ['unit tests', ['run', 'test:unit']],
   ['integration tests', ['run', 'test:integration']],
   ['end-to-end tests', ['run', 'test:e2e']],
