@@ -1,57 +1,29 @@
 // Restricted Mode: with Workspace Trust on and the folder not trusted, NAVI (which declares
 // limited support for untrusted workspaces) still scans, because a scan only reads files.
 import assert from 'node:assert/strict';
-import { Session } from './lib/session.mjs';
-import {
-  naviView,
-  openNaviContainer,
-  reportFailure,
-  screenshot,
-  waitForText,
-  waitForToastGone,
-} from './lib/workbench.mjs';
+import { useSession } from './lib/session.mjs';
+import { naviView, openNaviContainer, screenshot, waitForText, waitForToastGone } from './lib/workbench.mjs';
 
 describe('NAVI in Restricted Mode (untrusted folder)', function () {
   this.timeout(120_000);
-  /** @type {Session} */
-  let session;
-
-  before(async function () {
-    this.timeout(180_000);
-    session = new Session('restricted', {
-      settings: {
-        'security.workspace.trust.enabled': true,
-        // No modal "Do you trust the authors?" on open: the folder simply opens untrusted.
-        'security.workspace.trust.startupPrompt': 'never',
-        'security.workspace.trust.banner': 'always',
-        'security.workspace.trust.untrustedFiles': 'open',
-      },
-    });
-    try {
-      await session.open();
-    } catch (err) {
-      await reportFailure(this.test, session.page, session.server);
-      throw err;
-    }
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await reportFailure(this.currentTest, session?.page, session?.server);
-  });
-
-  after(async () => {
-    await session?.close();
+  const getSession = useSession('restricted', {
+    settings: {
+      'security.workspace.trust.enabled': true,
+      // No modal "Do you trust the authors?" on open: the folder simply opens untrusted.
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'always',
+      'security.workspace.trust.untrustedFiles': 'open',
+    },
   });
 
   it('opens the fixture in Restricted Mode', async () => {
-    const { page } = session;
+    const { page } = getSession();
     // VS Code shows "Restricted Mode" in the status bar while the workspace is untrusted.
     await waitForText(page.locator('.part.statusbar'), /Restricted Mode/);
   });
 
   it('scans from the sidebar button and shows the report', async () => {
-    const { page } = session;
+    const { page } = getSession();
     await openNaviContainer(page);
     const view = naviView(page);
     const button = view.locator('[data-testid="scan-button"]');
@@ -64,7 +36,10 @@ describe('NAVI in Restricted Mode (untrusted folder)', function () {
       riskTexts.some((t) => /stripe/i.test(t)),
       `the Stripe key is reported in Restricted Mode too; risks: ${JSON.stringify(riskTexts)}`,
     );
-    assert.ok(!(await view.locator('body').innerText()).includes(session.fixture.secret), 'no raw secret');
+    assert.ok(
+      !(await view.locator('body').innerText()).includes(getSession().fixture.secret),
+      'no raw secret',
+    );
     // Still untrusted after the scan: scanning must not ask for (or grant) trust.
     await waitForText(page.locator('.part.statusbar'), /Restricted Mode/);
     await waitForToastGone(page, /Scanning/);

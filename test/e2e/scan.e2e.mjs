@@ -1,12 +1,11 @@
 // The first-win flow in a real VS Code: scan the repository from the command palette, read the
 // report in NAVI's sidebar, follow a risk's evidence link into the editor.
 import assert from 'node:assert/strict';
-import { Session } from './lib/session.mjs';
+import { useSession } from './lib/session.mjs';
 import {
   activeTab,
   naviView,
   openNaviContainer,
-  reportFailure,
   runCommand,
   screenshot,
   waitForText,
@@ -15,31 +14,10 @@ import {
 
 describe('NAVI sidebar: scan report (code-server + Chromium)', function () {
   this.timeout(120_000);
-  /** @type {Session} */
-  let session;
-
-  before(async function () {
-    this.timeout(180_000);
-    session = new Session('scan');
-    try {
-      await session.open();
-    } catch (err) {
-      await reportFailure(this.test, session.page, session.server);
-      throw err;
-    }
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await reportFailure(this.currentTest, session?.page, session?.server);
-  });
-
-  after(async () => {
-    await session?.close();
-  });
+  const getSession = useSession('scan');
 
   it('shows the NAVI sidebar with a scan button before any scan', async () => {
-    const { page } = session;
+    const { page } = getSession();
     await openNaviContainer(page);
     const view = naviView(page);
     const button = view.locator('[data-testid="scan-button"]');
@@ -50,7 +28,7 @@ describe('NAVI sidebar: scan report (code-server + Chromium)', function () {
   });
 
   it('scans from the command palette and shows the report in the NAVI sidebar', async () => {
-    const { page } = session;
+    const { page } = getSession();
     await runCommand(page, 'NAVI: Scan Repository');
     const view = naviView(page);
     const report = view.locator('[data-testid="scan-report"]');
@@ -91,16 +69,16 @@ describe('NAVI sidebar: scan report (code-server + Chromium)', function () {
   });
 
   it('never shows the raw secret in the sidebar', async () => {
-    const view = naviView(session.page);
+    const view = naviView(getSession().page);
     await view.locator('[data-testid="scan-report"]').waitFor({ state: 'visible' });
     const text = await view.locator('body').innerText();
     const html = await view.locator('html').evaluate((el) => el.outerHTML);
-    assert.ok(!text.includes(session.fixture.secret), 'the secret is not in the webview text');
-    assert.ok(!html.includes(session.fixture.secret), 'the secret is not anywhere in the webview DOM');
+    assert.ok(!text.includes(getSession().fixture.secret), 'the secret is not in the webview text');
+    assert.ok(!html.includes(getSession().fixture.secret), 'the secret is not anywhere in the webview DOM');
   });
 
   it('opens the file at the line when an evidence link is clicked', async () => {
-    const { page } = session;
+    const { page } = getSession();
     const view = naviView(page);
     const stripe = view.locator('[data-testid="risk"]', { hasText: /stripe/i }).first();
     const link = stripe.locator('a[data-testid="evidence-link"]').first();

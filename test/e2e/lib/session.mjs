@@ -3,7 +3,7 @@
 import { makeInstanceDirs, startCodeServer } from './codeServer.mjs';
 import { createFixtureRepo } from './fixture.mjs';
 import { harness, newRunFolder } from './harness.mjs';
-import { launchBrowser, newPage, openWorkbench } from './workbench.mjs';
+import { launchBrowser, newPage, openWorkbench, reportFailure } from './workbench.mjs';
 
 export class Session {
   /**
@@ -44,4 +44,38 @@ export class Session {
     await this.browser?.close().catch(() => {});
     await this.server?.stop();
   }
+}
+
+/**
+ * Registers the mocha hooks every UI suite needs: open a Session before the suite (with a failure
+ * report if the workbench does not come up), a failure report after each failed test, and close.
+ * Returns a getter for the session.
+ * @param {string} name
+ * @param {ConstructorParameters<typeof Session>[1]} [options]
+ * @returns {() => Session}
+ */
+export function useSession(name, options) {
+  /** @type {Session | undefined} */
+  let session;
+  before(async function () {
+    this.timeout(180_000);
+    session = new Session(name, options);
+    try {
+      await session.open();
+    } catch (err) {
+      await reportFailure(this.test, session.page, session.server);
+      throw err;
+    }
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await reportFailure(this.currentTest, session?.page, session?.server);
+  });
+  after(async () => {
+    await session?.close();
+  });
+  return () => {
+    if (!session) throw new Error(`the ${name} session did not open`);
+    return session;
+  };
 }
