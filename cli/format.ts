@@ -1,4 +1,11 @@
-import { COMMAND_KINDS, type ScanReport, type ScanSummary, type Severity } from '../protocol/scanReport';
+import { CI_SYSTEM_NAMES, formatBytes, plural } from '../protocol/display';
+import {
+  COMMAND_KINDS,
+  type CiSystem,
+  type ScanReport,
+  type ScanSummary,
+  type Severity,
+} from '../protocol/scanReport';
 
 const useColor = process.stdout.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 const sgr = (open: number, close: number) => (text: string) =>
@@ -21,34 +28,13 @@ const SEVERITY_STYLE: Record<Severity, (s: string) => string> = {
   info: style.dim,
 };
 
-const CI_NAMES: Record<string, string> = {
-  'github-actions': 'GitHub Actions',
-  'gitlab-ci': 'GitLab CI',
-  'azure-pipelines': 'Azure Pipelines',
-  circleci: 'CircleCI',
-  jenkins: 'Jenkins',
-};
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-const count = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-
 /** The first part of the report (inventory, projects, CI): printed as soon as the agent sends it. */
 export function formatSummary(summary: ScanSummary): string {
   const lines: string[] = [];
   const { inventory } = summary;
   lines.push(
     `${style.bold('NAVI scan')} of ${summary.root}`,
-    `${count(inventory.files, 'file')}, ${formatBytes(inventory.bytes)}${summary.git ? ' (git)' : ''}`,
+    `${plural(inventory.files, 'file')}, ${formatBytes(inventory.bytes)}${summary.git ? ' (git)' : ''}`,
   );
   const total = inventory.bytes || 1;
   const top = inventory.languages.slice(0, 6).map((l) => `${l.name} ${Math.round((l.bytes / total) * 100)}%`);
@@ -79,10 +65,10 @@ export function formatSummary(summary: ScanSummary): string {
 
 /** One entry per CI system with its files: `GitHub Actions (ci.yml, release.yml)`. */
 function formatCi(ci: ScanSummary['ci']): string {
-  const bySystem = new Map<string, string[]>();
+  const bySystem = new Map<CiSystem, string[]>();
   for (const c of ci) bySystem.set(c.system, [...(bySystem.get(c.system) ?? []), c.path]);
   return [...bySystem]
-    .map(([system, paths]) => `${CI_NAMES[system] ?? system} ${style.dim(`(${paths.join(', ')})`)}`)
+    .map(([system, paths]) => `${CI_SYSTEM_NAMES[system]} ${style.dim(`(${paths.join(', ')})`)}`)
     .join(', ');
 }
 
@@ -106,7 +92,7 @@ export function formatReport(report: ScanReport): string {
     lines.push(`  ${i + 1}. ${step.title}  ${who}${step.action ? style.dim(` — ${step.action}`) : ''}`);
   });
   if (report.skippedTotal > 0) {
-    lines.push('', style.dim(`Skipped ${count(report.skippedTotal, 'entry').replace('entrys', 'entries')}:`));
+    lines.push('', style.dim(`Skipped ${plural(report.skippedTotal, 'entry', 'entries')}:`));
     for (const s of report.skipped.slice(0, 10)) lines.push(style.dim(`  ${s.path}  (${s.reason})`));
     if (report.skippedTotal > 10) lines.push(style.dim(`  … ${report.skippedTotal - 10} more (see --json)`));
   }

@@ -32,20 +32,6 @@ export function button(label: string, onClick: () => void, attrs: Attrs = {}): H
   return el;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-export const plural = (n: number, one: string, many = `${one}s`) =>
-  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
 /** Text where `backticked` spans become <code> elements (still text nodes: no markup is parsed). */
 export function withCode(text: string): (string | HTMLElement)[] {
   return text.split('`').map((part, i) => (i % 2 === 1 ? h('code', {}, part) : part));

@@ -1,17 +1,10 @@
 import { COMMAND_KINDS, type Risk, type ScanReport, type ScanSummary } from '../../protocol/scanReport';
-import { button, formatBytes, h, plural, withCode } from '../dom';
+import { CI_SYSTEM_NAMES, formatBytes, plural } from '../../protocol/display';
+import { button, h, withCode } from '../dom';
 
 export interface ReportActions {
   openFile(path: string, line?: number): void;
 }
-
-const CI_NAMES: Record<string, string> = {
-  'github-actions': 'GitHub Actions',
-  'gitlab-ci': 'GitLab CI',
-  'azure-pipelines': 'Azure Pipelines',
-  circleci: 'CircleCI',
-  jenkins: 'Jenkins',
-};
 
 const EVIDENCE_SHOWN = 5;
 
@@ -115,7 +108,7 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
           'ul',
           {},
           ...summary.ci.map((c) =>
-            h('li', {}, `${CI_NAMES[c.system] ?? c.system} `, h('span', { className: 'muted' }, c.path)),
+            h('li', {}, `${CI_SYSTEM_NAMES[c.system]} `, h('span', { className: 'muted' }, c.path)),
           ),
         )
       : h('p', { className: 'muted' }, 'No CI configuration found.'),
