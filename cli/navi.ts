@@ -1,153 +1,50 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { ErrorCodes } from '../protocol/errors';
-import { ScanReport, Severity } from '../protocol/scanReport';
-import * as requests from '../protocol/requests';
 import { NAVI_VERSION } from '../server/version';
-import { startAgent, CancellationTokenSource, type AgentLogLine } from './agentClient';
-import { formatReport, formatSummary, style } from './format';
+import { EXIT, UsageError } from './common';
+import { SCAN_HELP, scanCommand } from './commands/scan';
 
-/** Exit codes: 0 success, 1 failure (including `--fail-on` findings), 2 bad usage, 130 interrupted. */
-const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+/** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
+const COMMANDS: Record<string, { summary: string; help: string; run: (args: string[]) => Promise<number> }> =
+  {
+    scan: {
+      summary: 'Scan a repository: projects, commands, CI, risks, next steps.',
+      help: SCAN_HELP,
+      run: scanCommand,
+    },
+  };
 
 const HELP = `navi — NAVI, the repo-safe engineering agent, in your terminal
 
 Usage:
-  navi scan [PATH] [--json] [--fail-on SEVERITY] [--verbose]
+  navi <command> [options]      (navi help <command> for its options)
   navi --help | -h
   navi --version | -v
 
 Commands:
-  scan      Scan a repository (default: the current directory) read-only: files and languages,
-            projects and their install/build/lint/typecheck/format/test/start commands, CI,
-            risks (committed secrets, .env files, large files, missing lockfiles, no tests,
-            no CI, no .gitignore) and next steps.
-
-Options:
-  --json              Print the report as JSON (fields: docs/protocol.md) instead of a summary.
-  --fail-on SEVERITY  Exit 1 when a risk of this severity or worse is found
-                      (critical, high, medium, low, info). For CI pipelines.
-  --verbose           Print the agent's log lines on stderr.
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join('\n')}
 
 Exit codes: 0 success, 1 failure, 2 bad usage, 130 interrupted.`;
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === 'help') {
+    const topic = rest[0] === undefined ? undefined : COMMANDS[rest[0]];
+    if (rest[0] !== undefined && !topic) throw new UsageError(`Unknown command "${rest[0]}".`);
+    process.stdout.write(`${topic ? topic.help : HELP}\n`);
+    return EXIT.ok;
   }
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${NAVI_VERSION}\n`);
     return EXIT.ok;
   }
-  if (command === 'scan') return scanCommand(rest);
-  throw new UsageError(`Unknown command "${command}".`);
-}
-
-async function scanCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      'fail-on': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1) throw new UsageError(`navi scan takes one PATH, got ${positionals.length}.`);
-  let failOn: Severity | undefined;
-  if (values['fail-on'] !== undefined) {
-    const parsed = Severity.safeParse(values['fail-on']);
-    if (!parsed.success) throw new UsageError(`--fail-on must be one of ${Severity.options.join(', ')}.`);
-    failOn = parsed.data;
-  }
-  const root = path.resolve(positionals[0] ?? '.');
-  if (!fs.existsSync(root)) {
-    process.stderr.write(`navi: ${root} does not exist.\n`);
-    return EXIT.failure;
-  }
-
-  const interactive = !values.json && process.stderr.isTTY === true;
-  const agent = await startAgent({
-    onLog: (line) => values.verbose && process.stderr.write(`${logPrefix(line)} ${line.message}\n`),
-    onProgress: (_token, value) => {
-      if (interactive && value.kind === 'report' && value.message) {
-        process.stderr.write(
-          `\r\x1b[2K${style.dim(value.message.slice(0, (process.stderr.columns ?? 80) - 1))}`,
-        );
-      }
-    },
-  });
-  const cancel = new CancellationTokenSource();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    cancel.cancel();
-  };
-  process.on('SIGINT', onSigint);
-  const clearLine = () => interactive && process.stderr.write('\r\x1b[2K');
-  const scanId = `cli-${process.pid}`;
-  agent.connection.onNotification(requests.scanSummary.type, (raw) => {
-    const parsed = requests.ScanSummaryParams.safeParse(raw);
-    if (!values.json && parsed.success && parsed.data.scanId === scanId) {
-      clearLine();
-      process.stdout.write(formatSummary(parsed.data.summary));
-    }
-  });
-  try {
-    const raw = await Promise.race([
-      agent.connection.sendRequest(requests.scan.type, { root, scanId, workDoneToken: scanId }, cancel.token),
-      agent.exited,
-    ]);
-    clearLine();
-    const report = ScanReport.safeParse(raw);
-    if (!report.success) {
-      process.stderr.write(`navi: the agent sent a malformed report (${report.error.issues[0]?.message}).\n`);
-      return EXIT.failure;
-    }
-    process.stdout.write(
-      values.json ? `${JSON.stringify(report.data, null, 2)}\n` : formatReport(report.data),
-    );
-    if (failOn && report.data.risks.some((r) => atLeast(r.severity, failOn))) {
-      if (!values.json) process.stderr.write(`navi: risks at or above "${failOn}" found (--fail-on).\n`);
-      return EXIT.failure;
-    }
-    return EXIT.ok;
-  } catch (error) {
-    clearLine();
-    if (interrupted || (error instanceof ResponseError && error.code === ErrorCodes.RequestCancelled)) {
-      process.stderr.write('navi: scan cancelled.\n');
-      return EXIT.interrupted;
-    }
-    if (error instanceof ResponseError) {
-      const hint = (error.data as { hint?: string } | undefined)?.hint;
-      process.stderr.write(`navi: ${error.message}${hint ? `\n${hint}` : ''}\n`);
-      return error.code === ErrorCodes.InvalidParams ? EXIT.usage : EXIT.failure;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await agent.dispose();
-  }
-}
-
-const ORDER = Severity.options; // critical first
-function atLeast(severity: Severity, threshold: Severity): boolean {
-  return ORDER.indexOf(severity) <= ORDER.indexOf(threshold);
-}
-
-function logPrefix(line: AgentLogLine): string {
-  return ['', '[error]', '[warn]', '[info]', '[debug]'][line.type] ?? '[log]';
+  const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!handler) throw new UsageError(`Unknown command "${command}".`);
+  return handler.run(rest);
 }
 
 // `navi scan | head`: the reader went away; stop quietly like other command-line tools.

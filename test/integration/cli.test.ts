@@ -40,7 +40,15 @@ describe('navi CLI', () => {
   it('prints help and version', async () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /navi scan \[PATH\]/);
+    assert.match(help.stdout, /^\s+scan\s+Scan a repository/m);
+    for (const args of [
+      ['help', 'scan'],
+      ['scan', '--help'],
+    ]) {
+      const scanHelp = await runCli(args);
+      assert.equal(scanHelp.code, 0);
+      assert.match(scanHelp.stdout, /navi scan \[PATH\] \[--json\]/);
+    }
     const v = await runCli(['--version']);
     assert.equal(v.code, 0);
     assert.equal(v.stdout.trim(), version);
