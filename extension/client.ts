@@ -29,6 +29,9 @@ export class Agent implements vscode.Disposable {
   private current: AgentState = 'stopped';
   private crashes: number[] = [];
   private readonly disposables: vscode.Disposable[] = [this.stateEmitter];
+  /** Handlers for server → client requests, installed on every client (they survive restarts). */
+  private readonly requestHandlers: ((client: LanguageClient) => vscode.Disposable)[] = [];
+  private clientDisposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -59,6 +62,8 @@ export class Agent implements vscode.Disposable {
     };
     const client = new LanguageClient('navi', 'NAVI Agent', serverOptions, clientOptions);
     this.client = client;
+    for (const d of this.clientDisposables) d.dispose();
+    this.clientDisposables = this.requestHandlers.map((install) => install(client));
     this.disposables.push(
       client.onDidChangeState(({ newState }) => {
         if (newState === State.Starting) this.setState('starting');
@@ -75,6 +80,15 @@ export class Agent implements vscode.Disposable {
       this.setState('failed', String(error));
       throw error;
     }
+  }
+
+  /**
+   * Answers a server → client request on this and every later client. Register before `start()`;
+   * the handler's result is what the agent receives.
+   */
+  handleRequests(install: (client: LanguageClient) => vscode.Disposable): void {
+    this.requestHandlers.push(install);
+    if (this.client) this.clientDisposables.push(install(this.client));
   }
 
   /** Stops and starts the agent again, forgetting earlier crashes (the user asked for it). */
@@ -156,6 +170,6 @@ export class Agent implements vscode.Disposable {
   dispose(): void {
     void this.client?.dispose(2000).catch(() => {});
     this.client = undefined;
-    for (const d of this.disposables) d.dispose();
+    for (const d of [...this.clientDisposables, ...this.disposables]) d.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Agent } from './client';
 import { readSetting } from './config';
+import { ApprovalController } from './features/approvals';
 import { commandTable } from './features/commands';
 import { ScanController } from './features/scan';
 import { SidebarProvider } from './webview/sidebarProvider';
@@ -13,9 +14,10 @@ import { SidebarProvider } from './webview/sidebarProvider';
 export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, version: string) {
   const agent = new Agent(context, log);
   const scans = new ScanController(agent, log);
-  const sidebar = new SidebarProvider(context.extensionUri, version, agent, scans, log);
+  const approvals = new ApprovalController(agent, log);
+  const sidebar = new SidebarProvider(context.extensionUri, version, agent, scans, approvals, log);
   const commands = commandTable({ agent, scans, log });
-  context.subscriptions.push(agent, scans, sidebar);
+  context.subscriptions.push(agent, scans, approvals, sidebar);
 
   agent.start().then(
     () => {

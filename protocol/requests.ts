@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import { ApprovalParams, ApprovalResult } from './approvals';
 import { ScanReport, ScanSummary } from './scanReport';
 
 /**
@@ -112,7 +113,17 @@ export type ScanSummaryParams = z.infer<typeof ScanSummaryParams>;
  */
 export const scanSummary = notification('navi/scanSummary', 'serverToClient', ScanSummaryParams);
 
+// ---------------------------------------------------------------------------------------------
+// navi/approval
+
+/**
+ * Server → client. A command needs a person's approval before it runs. VS Code shows it in the
+ * sidebar (with a notification when the panel is hidden); the CLI prompts on a TTY. The agent
+ * treats an error, a malformed answer or no answer within `timeoutMs` as `deny`.
+ */
+export const approval = request('navi/approval', 'serverToClient', ApprovalParams, ApprovalResult);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
-export const requests = [agentInfo, scan] as const;
+export const requests = [agentInfo, scan, approval] as const;
 /** All notifications. */
 export const notifications = [scanSummary] as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalDecision, ApprovalParams } from './approvals';
 import { ScanReport, ScanSummary } from './scanReport';
 
 /**
@@ -48,6 +49,19 @@ export const HostMessage = z.discriminatedUnion('kind', [
   }),
   /** The user cancelled the scan. */
   z.object({ kind: z.literal('scanCancelled'), scanId: z.string() }),
+  /** A command waits for the user's decision; `expiresAt` (epoch ms) is when it is denied by timeout. */
+  z.object({
+    kind: z.literal('approvalRequested'),
+    approval: ApprovalParams.extend({ expiresAt: z.number() }),
+  }),
+  /** An approval was answered (here, in a notification, by timeout, or because the agent restarted). */
+  z.object({
+    kind: z.literal('approvalResolved'),
+    approvalId: z.string(),
+    decision: ApprovalDecision,
+    /** Who or what decided: the user's name, `timeout`, `agent-restart`, `restricted-mode`. */
+    by: z.string(),
+  }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
@@ -72,5 +86,11 @@ export const PanelMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('showLog') }),
   /** Open the Workspace Trust editor. */
   z.object({ kind: z.literal('manageTrust') }),
+  /** The user's answer to a pending approval. */
+  z.object({
+    kind: z.literal('decideApproval'),
+    approvalId: z.string().min(1).max(100),
+    decision: ApprovalDecision,
+  }),
 ]);
 export type PanelMessage = z.infer<typeof PanelMessage>;

@@ -2,6 +2,7 @@ import './styles.css';
 import { HostMessage, type AgentState, type PanelMessage } from '../protocol/webviewMessages';
 import type { ScanReport, ScanSummary } from '../protocol/scanReport';
 import { button, h } from './dom';
+import { countdown, renderApprovals, type PendingApproval } from './views/approvals';
 import { renderFindings, renderSummary } from './views/report';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
@@ -22,12 +23,14 @@ const model: {
   agent: AgentState;
   agentMessage?: string;
   scan: ScanView;
+  approvals: Map<string, PendingApproval>;
 } = {
   version: '',
   trusted: true,
   folder: null,
   agent: 'starting',
   scan: { state: 'idle' },
+  approvals: new Map(),
 };
 let initialised = false;
 
@@ -76,6 +79,12 @@ function apply(message: HostMessage): void {
     case 'scanCancelled':
       model.scan = { state: 'cancelled' };
       return;
+    case 'approvalRequested':
+      model.approvals.set(message.approval.approvalId, message.approval);
+      return;
+    case 'approvalResolved':
+      model.approvals.delete(message.approvalId);
+      return;
     default: {
       const unreachable: never = message;
       return unreachable;
@@ -85,7 +94,10 @@ function apply(message: HostMessage): void {
 
 function render(): void {
   if (!initialised) return;
-  const children: (HTMLElement | null)[] = [agentBanner(), trustBanner(), ...scanSection()];
+  const approvals = renderApprovals([...model.approvals.values()], (approvalId, decision) =>
+    send({ kind: 'decideApproval', approvalId, decision }),
+  );
+  const children: (HTMLElement | null)[] = [agentBanner(), trustBanner(), approvals, ...scanSection()];
   app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
 }
 
@@ -188,5 +200,12 @@ function scanSection(): HTMLElement[] {
 function baseName(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 }
+
+// Countdowns tick without re-rendering the panel.
+setInterval(() => {
+  for (const el of document.querySelectorAll<HTMLElement>('[data-testid="approval-countdown"]')) {
+    el.textContent = countdown(Number(el.dataset.expires));
+  }
+}, 1000);
 
 send({ kind: 'ready' });

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PanelMessage, type HostMessage } from '../../protocol/webviewMessages';
 import type { Agent } from '../client';
+import type { ApprovalController } from '../features/approvals';
 import type { ScanController } from '../features/scan';
 import { panelHtml } from './html';
 
@@ -19,10 +20,13 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     private readonly version: string,
     private readonly agent: Agent,
     private readonly scans: ScanController,
+    private readonly approvals: ApprovalController,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    approvals.panelVisible = () => this.view?.visible === true && this.ready;
     this.disposables.push(
       scans.onMessage((m) => this.post(m)),
+      approvals.onMessage((m) => this.post(m)),
       agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
     );
@@ -70,7 +74,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
             folders.length === 1 ? folders[0]!.name : folders.length > 1 ? `${folders.length} folders` : null,
           agent: this.agent.state,
         });
-        for (const m of this.scans.replay()) this.post(m);
+        for (const m of [...this.scans.replay(), ...this.approvals.replay()]) this.post(m);
         return;
       }
       case 'scan':
@@ -87,6 +91,9 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
         return;
       case 'manageTrust':
         await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      case 'decideApproval':
+        this.approvals.decide(message.approvalId, message.decision);
         return;
       default: {
         const unreachable: never = message;
