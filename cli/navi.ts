@@ -1,5 +1,6 @@
 import { NAVI_VERSION } from '../server/version';
 import { EXIT, UsageError } from './common';
+import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
 import { SCAN_HELP, scanCommand } from './commands/scan';
 
 /** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
       help: SCAN_HELP,
       run: scanCommand,
     },
+    audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
   };
 
 const HELP = `navi — NAVI, the repo-safe engineering agent, in your terminal
