@@ -3,8 +3,10 @@
 // - dist/server.js     agent process (Node, CommonJS), spawned by the extension and the CLI
 // - dist/cli.js        the `navi` command (Node, CommonJS)
 // - dist/webview.js    the sidebar panel (browser IIFE) and dist/webview.css
+// - dist/*.wasm        the shell parser (web-tree-sitter + tree-sitter-bash) beside server.js
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
@@ -43,6 +45,16 @@ const builds = [
     loader: { '.css': 'css' },
   },
 ];
+
+// The agent loads the bash grammar at run time from files next to dist/server.js
+// (server/exec/parse.ts, WASM_ASSETS): WebAssembly, so no native module is bundled.
+const require = createRequire(import.meta.url);
+mkdirSync('dist', { recursive: true });
+for (const [file, module] of [
+  ['tree-sitter.wasm', 'web-tree-sitter/tree-sitter.wasm'],
+  ['tree-sitter-bash.wasm', 'tree-sitter-bash/tree-sitter-bash.wasm'],
+])
+  copyFileSync(require.resolve(module), `dist/${file}`);
 
 if (watch) {
   for (const options of builds) {

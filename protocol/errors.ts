@@ -20,6 +20,10 @@ export const ErrorCodes = {
   PermissionDenied: 41003,
   /** The action needs a trusted workspace (VS Code Restricted Mode forbids it). */
   WorkspaceNotTrusted: 41004,
+  /** A policy file is invalid (schema or a failing example); the message names file, rule and example. */
+  InvalidPolicy: 41005,
+  /** The audit log cannot be written or is corrupt: nothing runs without a record. */
+  AuditUnavailable: 41006,
   /** Something unexpected failed inside the agent; the agent log has the stack. */
   Internal: 41999,
 } as const;

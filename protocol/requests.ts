@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import { ApprovalParams, ApprovalResult } from './approvals';
+import { ApprovalDecision, ApprovalParams, ApprovalResult } from './approvals';
+import { Verdict } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
 
 /**
@@ -60,6 +61,10 @@ export const AgentInfoResult = z.object({
   node: z.string(),
   /** Names of the tasks this agent serves (`scan`, …). */
   tasks: z.array(z.string()),
+  /** The OS sandbox commands run in: available (bubblewrap works here) or why not. */
+  sandbox: z.object({ available: z.boolean(), reason: z.string().optional() }),
+  /** The audit log this agent appends to. */
+  auditLog: z.string(),
 });
 export type AgentInfoResult = z.infer<typeof AgentInfoResult>;
 
@@ -123,7 +128,139 @@ export const scanSummary = notification('navi/scanSummary', 'serverToClient', Sc
  */
 export const approval = request('navi/approval', 'serverToClient', ApprovalParams, ApprovalResult);
 
+// ---------------------------------------------------------------------------------------------
+// Agent start-up options (LSP `initializationOptions`)
+
+export const InitializationOptions = z
+  .object({
+    /** Who started the agent; recorded in the audit log's session.started event. */
+    client: z.enum(['extension', 'cli']),
+    /** Folder for state (always-allow entries, command logs). Default: $XDG_STATE_HOME/navi. */
+    stateDir: z.string().optional(),
+    /** The audit log file. Default: `<stateDir>/audit.ndjson`. */
+    auditLog: z.string().optional(),
+    /** How long an approval may wait before it counts as `deny` (ms, 5 s..1 h). Default 5 min. */
+    approvalTimeoutMs: z.number().int().min(5_000).max(3_600_000).optional(),
+  })
+  .strict();
+export type InitializationOptions = z.infer<typeof InitializationOptions>;
+
+// ---------------------------------------------------------------------------------------------
+// navi/check
+
+const AbsolutePath = z.string().min(1).max(4096);
+
+export const CheckParams = z
+  .object({
+    /** Command text to judge (bash), as a model or a person proposed it. */
+    command: z.string().max(100_000).optional(),
+    /** Or: a path the agent wants to write, absolute or relative to `cwd`. */
+    editPath: z.string().min(1).max(4096).optional(),
+    /** Working directory, absolute. */
+    cwd: AbsolutePath,
+    /** The workspace the command runs in (writes outside it are denied), absolute. */
+    workspaceRoot: AbsolutePath,
+    /** VS Code Workspace Trust (the CLI passes true). Untrusted: nothing runs and workspace policy is ignored. */
+    trusted: z.boolean(),
+  })
+  .strict()
+  .refine((p) => (p.command === undefined) !== (p.editPath === undefined), {
+    message: 'give exactly one of command or editPath',
+  });
+export type CheckParams = z.infer<typeof CheckParams>;
+
+/**
+ * Client → server. Judges a command text or an edit path without running anything: the verdict,
+ * the plain-language reasons and the rules that decided. Errors: -32602 bad params; 41005 an
+ * invalid policy file (the message names the file, the rule and the failing example).
+ */
+export const check = request('navi/check', 'clientToServer', CheckParams, Verdict);
+
+// ---------------------------------------------------------------------------------------------
+// navi/run
+
+export const RunParams = z
+  .object({
+    /** Id the client picks, to match `navi/commandOutput` notifications. */
+    runId: z.string().min(1).max(100),
+    command: z.string().min(1).max(100_000),
+    cwd: AbsolutePath,
+    workspaceRoot: AbsolutePath,
+    trusted: z.boolean(),
+    /** Who proposed the command: the person at the keyboard, or a NAVI task. */
+    proposer: z.enum(['user', 'agent', 'task']),
+    /** Stop the command (whole process group) after this long. Default 10 minutes. */
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(24 * 3_600_000)
+      .optional(),
+    /** CLI `--yes`: approve an `ask` verdict without a prompt (recorded as `cli-yes`); never a `deny`. */
+    autoApprove: z.boolean().optional(),
+    workDoneToken: z.union([z.number().int(), z.string()]).optional(),
+  })
+  .strict();
+export type RunParams = z.infer<typeof RunParams>;
+
+export const RunResultSummary = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+  timedOut: z.boolean(),
+  cancelled: z.boolean(),
+  /** Whether it ran inside the OS sandbox. */
+  sandboxed: z.boolean(),
+  /** Redacted output: the first and last 64 KiB, the total size and the SHA-256 of the full log. */
+  output: z.object({
+    head: z.string(),
+    tail: z.string(),
+    bytes: z.number().int().nonnegative(),
+    truncated: z.boolean(),
+    sha256: z.string(),
+  }),
+  /** The full redacted output on disk. */
+  logFile: z.string(),
+});
+export type RunResultSummary = z.infer<typeof RunResultSummary>;
+
+export const RunOutcome = z.object({
+  runId: z.string(),
+  /** The audit log's id for this command (links its events). */
+  commandId: z.string(),
+  verdict: Verdict,
+  /** For an `ask` verdict: what was decided and by whom. */
+  decision: z.object({ decision: ApprovalDecision, by: z.string() }).optional(),
+  /** Whether the command ran. */
+  ran: z.boolean(),
+  result: RunResultSummary.optional(),
+  /** One sentence for people: "Ran in the sandbox: exit 0", "Denied: …". */
+  message: z.string(),
+});
+export type RunOutcome = z.infer<typeof RunOutcome>;
+
+/**
+ * Client → server. Runs a command through the whole pipeline: parse → policy → approval
+ * (`navi/approval` to the client when the verdict is `ask`) → sandbox → run, with every step in
+ * the audit log before it happens. Streams output as `navi/commandOutput`. Cancel with
+ * `$/cancelRequest`: the whole process group is stopped and the outcome says `cancelled`.
+ * Errors: -32602, 41004 (Restricted Mode), 41005 (invalid policy file), 41006 (audit log
+ * unusable: nothing runs without a record).
+ */
+export const run = request('navi/run', 'clientToServer', RunParams, RunOutcome);
+
+export const CommandOutputParams = z.object({
+  runId: z.string(),
+  stream: z.enum(['stdout', 'stderr']),
+  /** Redacted text, in whole lines where possible. */
+  chunk: z.string(),
+});
+export type CommandOutputParams = z.infer<typeof CommandOutputParams>;
+
+/** Server → client. Output of a running `navi/run` command, as it arrives (already redacted). */
+export const commandOutput = notification('navi/commandOutput', 'serverToClient', CommandOutputParams);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
-export const requests = [agentInfo, scan, approval] as const;
+export const requests = [agentInfo, scan, check, run, approval] as const;
 /** All notifications. */
-export const notifications = [scanSummary] as const;
+export const notifications = [scanSummary, commandOutput] as const;

@@ -1,7 +1,22 @@
-import { createConnection, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  CancellationTokenSource,
+  createConnection,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { ApprovalResult } from '../protocol/approvals';
 import * as requests from '../protocol/requests';
+import { openAuditLog, type AuditLog } from './audit/log';
+import { AlwaysAllowStore } from './exec/alwaysAllow';
+import { check, run, type PipelinePorts } from './exec/pipeline';
+import { FilePolicyLoader } from './exec/policyLayers';
+import { killAllCommands } from './exec/runner';
+import { probeSandbox } from './exec/sandbox';
 import { connectionLogger } from './log';
 import { handle } from './router';
+import { defaultStateDir, MACHINE_ORG_POLICY, userPolicyPath } from './state';
 import { scan } from './tasks/scan';
 import { NAVI_VERSION } from './version';
 
@@ -13,22 +28,109 @@ const connection = createConnection(ProposedFeatures.all);
 const log = connectionLogger(connection);
 
 process.on('unhandledRejection', (reason) => log.error('Unhandled promise rejection in the agent', reason));
+// Commands run in their own process groups: stop them when the agent goes, however it goes.
+process.on('exit', () => killAllCommands());
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
+  process.on(signal, () => {
+    killAllCommands();
+    process.exit(128 + (os.constants.signals[signal] ?? 15));
+  });
 
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.None },
-  serverInfo: { name: 'navi-agent', version: NAVI_VERSION },
-}));
+let options: requests.InitializationOptions = { client: 'cli' };
 
-connection.onInitialized(() =>
-  log.info(`NAVI agent ${NAVI_VERSION} ready (pid ${process.pid}, node ${process.version})`),
-);
+connection.onInitialize((init) => {
+  const parsed = requests.InitializationOptions.safeParse(init.initializationOptions ?? { client: 'cli' });
+  if (parsed.success) options = parsed.data;
+  else
+    log.warn(
+      `Ignored invalid initializationOptions: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
+  return {
+    capabilities: { textDocumentSync: TextDocumentSyncKind.None },
+    serverInfo: { name: 'navi-agent', version: NAVI_VERSION },
+  };
+});
 
-handle(connection, log, requests.agentInfo, async () => ({
-  version: NAVI_VERSION,
-  pid: process.pid,
-  node: process.version,
-  tasks: ['scan'],
-}));
+connection.onInitialized(() => {
+  log.info(`NAVI agent ${NAVI_VERSION} ready (pid ${process.pid}, node ${process.version})`);
+  void probeSandbox().then((probe) =>
+    probe.available
+      ? log.info('Commands run in the bubblewrap sandbox.')
+      : log.warn(
+          `Commands run without an OS sandbox: ${probe.reason}. Only read-only commands run without asking.`,
+        ),
+  );
+});
+
+const stateDir = () => options.stateDir ?? defaultStateDir();
+const auditPath = () => options.auditLog ?? path.join(stateDir(), 'audit.ndjson');
+
+/** The audit log opens on first use (a scan writes nothing), once per agent process. */
+let audit: Promise<AuditLog> | undefined;
+function auditLog(): Promise<AuditLog> {
+  audit ??= openAuditLog(auditPath(), { client: options.client }).catch((error: unknown) => {
+    audit = undefined; // try again next time
+    throw error;
+  });
+  return audit;
+}
+
+/** Audit appends wait for the log to open; a log that cannot open fails the append (nothing runs). */
+const lazyAudit: PipelinePorts['audit'] = {
+  append: async (event) => (await auditLog()).append(event),
+};
+
+const policies = new FilePolicyLoader({
+  orgFile: MACHINE_ORG_POLICY,
+  userFile: userPolicyPath(),
+  onChange: async (change) => {
+    log.info(
+      `Policy ${change.layer} layer: ${change.sha256 ? 'loaded' : 'removed'} ${change.path} (${change.ruleIds.length} rules)`,
+    );
+    await lazyAudit.append({
+      type: 'policy.changed',
+      actor: { kind: 'system' },
+      data: { layer: change.layer, path: change.path, sha256: change.sha256, ruleIds: change.ruleIds },
+    });
+  },
+});
+
+function ports(): PipelinePorts {
+  return {
+    audit: lazyAudit,
+    policies,
+    alwaysAllow: new AlwaysAllowStore(path.join(stateDir(), 'always-allow.json')),
+    sandbox: () => probeSandbox(),
+    logDir: path.join(stateDir(), 'logs'),
+    approvalTimeoutMs: options.approvalTimeoutMs ?? 5 * 60_000,
+    home: os.homedir(),
+    log,
+    async requestApproval(params, signal) {
+      const cancel = new CancellationTokenSource();
+      signal.addEventListener('abort', () => cancel.cancel(), { once: true });
+      const raw: unknown = await connection.sendRequest(requests.approval.type, params, cancel.token);
+      // The client's answer is validated like any other message: a malformed one is a deny.
+      const parsed = ApprovalResult.safeParse(raw);
+      if (!parsed.success) {
+        log.warn(`The client answered navi/approval with an invalid result; treating it as deny.`);
+        return { decision: 'deny', by: 'error' };
+      }
+      return parsed.data;
+    },
+  };
+}
+
+handle(connection, log, requests.agentInfo, async () => {
+  const probe = await probeSandbox();
+  return {
+    version: NAVI_VERSION,
+    pid: process.pid,
+    node: process.version,
+    tasks: ['scan', 'check', 'run'],
+    sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
+    auditLog: auditPath(),
+  };
+});
 
 handle(connection, log, requests.scan, (params, ctx) =>
   scan(params, {
@@ -37,5 +139,20 @@ handle(connection, log, requests.scan, (params, ctx) =>
       void connection.sendNotification(requests.scanSummary.type, { scanId: params.scanId, summary }),
   }),
 );
+
+handle(connection, log, requests.check, (params) => check(params, ports()));
+
+handle(connection, log, requests.run, (params, ctx) =>
+  run(params, ports(), {
+    signal: ctx.signal,
+    onOutput: (chunk, stream) =>
+      connection.sendNotification(requests.commandOutput.type, { runId: params.runId, stream, chunk }),
+  }),
+);
+
+connection.onShutdown(async () => {
+  killAllCommands();
+  await (await audit?.catch(() => undefined))?.close();
+});
 
 connection.listen();

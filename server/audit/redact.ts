@@ -280,3 +280,266 @@ export function isPlaceholderCredential(match: RegExpExecArray): boolean {
   if (EXAMPLE_HOST.test(host)) return true;
   return false;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Command output
+//
+// A command's output holds live values rather than source text, so the runner masks more than
+// the scan reports: formats too generic for a repository scan (every test fixture has a JWT) and
+// the exact values of the user's own secrets (environment, `.env` files), wherever they appear.
+// Nothing above changes: SECRET_PATTERNS, redactSecrets and createStreamRedactor behave as before.
+
+/**
+ * Formats masked in command output on top of SECRET_PATTERNS: JWTs, `Authorization` headers and
+ * bearer tokens (curl -v, HTTP client logs), secrets in URL query strings, and `NAME_TOKEN=value`
+ * style assignments (printenv, `set -x`, config dumps). Linear-time regexes: names are bounded.
+ */
+export const OUTPUT_SECRET_PATTERNS: readonly SecretPattern[] = [
+  {
+    id: 'jwt',
+    title: 'JSON Web Token',
+    kind: 'secret',
+    keywords: ['eyJ'],
+    // base64url(`{"…`) header, payload, optional signature (`alg: none` has none).
+    regex: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
+  },
+  {
+    id: 'authorization-header',
+    title: 'Authorization header',
+    kind: 'secret',
+    keywords: ['uthorization', 'UTHORIZATION', 'Bearer', 'bearer'],
+    regex:
+      /(?:\b(?:[Aa]uthorization|AUTHORIZATION)["']?\s*[:=]\s*["']?(?:(?:Bearer|bearer|Basic|basic|Token|token|Bot|Digest|Negotiate)\s+)?|\b(?:Bearer|bearer)\s+)([A-Za-z0-9._~+/=-]{8,})/g,
+  },
+  {
+    id: 'url-query-secret',
+    title: 'Secret in URL query',
+    kind: 'secret',
+    keywords: [
+      'oken=',
+      'OKEN=',
+      'ey=',
+      'EY=',
+      'ecret=',
+      'assword=',
+      'asswd=',
+      'pwd=',
+      'ig=',
+      'ignature=',
+      'redential=',
+      'auth=',
+    ],
+    regex:
+      /[?&](?:[A-Za-z_]{0,20}(?:token|Token|TOKEN)|[A-Za-z_]{0,20}(?:key|Key|KEY)|[a-z_]{0,20}secret|password|passwd|pwd|sig|signature|X-Amz-Signature|X-Amz-Credential|X-Goog-Signature|X-Goog-Credential|auth)=([^&\s#"'<>]{6,})/g,
+  },
+  {
+    id: 'secret-assignment',
+    title: 'Secret assignment',
+    kind: 'secret',
+    keywords: [
+      'TOKEN',
+      'Token',
+      'token',
+      'SECRET',
+      'Secret',
+      'secret',
+      'PASSW',
+      'Passw',
+      'passw',
+      'KEY',
+      'Key',
+      'key',
+    ],
+    // `GITHUB_TOKEN=…`, `password: …`, `"apiKey": "…"`; the name is one identifier of bounded
+    // length ending in a secret word, so `tokens: 5` or `keyboard = us` do not match.
+    regex:
+      /\b[A-Za-z0-9_]{0,40}(?:TOKEN|Token|token|SECRET|Secret|secret|PASSWORD|Password|password|PASSWD|passwd|PASSPHRASE|passphrase|API_?KEY|Api_?Key|api_?key|apiKey|ACCESS_?KEY|access_?key|accessKey|PRIVATE_?KEY|private_?key|privateKey|AUTH_?KEY|auth_?key)["']?\s*[:=]\s*["']?([^\s"'`,;]{6,})/g,
+  },
+];
+
+const ALL_OUTPUT_PATTERNS: readonly SecretPattern[] = [
+  ...SECRET_PATTERNS.filter((p) => p.kind !== 'private-key'),
+  ...OUTPUT_SECRET_PATTERNS,
+];
+
+/**
+ * The output redactor's prefilter: one entry per keyword, most behind a character every match
+ * needs. A short keyword costs a scan per occurrence of its first character (`auth=` over a run of
+ * `a`s), while a single character is found at memchr speed; so `=` (or `_`, `:`, `@`…) is looked
+ * for first, once per block. Pattern gates: the regex cannot match without one of the characters.
+ */
+const GATES: Readonly<Record<string, readonly string[]>> = {
+  'aws-secret-access-key': [':', '='],
+  'credentials-in-url': ['@'],
+  'url-query-secret': ['='],
+  'secret-assignment': [':', '='],
+};
+const GATE_CHARS = ['_', '-', '=', ':', '@', '.', ' '];
+const PREFILTER: ReadonlyArray<{ gate?: readonly string[]; keyword: string }> = [
+  { keyword: 'PRIVATE KEY' },
+  ...ALL_OUTPUT_PATTERNS.flatMap((p) =>
+    p.keywords.map((keyword) => {
+      const own = GATE_CHARS.find((c) => keyword.includes(c));
+      return { keyword, gate: GATES[p.id] ?? (own === undefined ? undefined : [own]) };
+    }),
+  ),
+];
+
+/** What an exact secret value becomes: stars only (unlike a provider key, no prefix says what it was). */
+export function maskValue(value: string): string {
+  return '*'.repeat(Math.min(Math.max(value.length, 4), 24));
+}
+
+/** Exact values worth masking: at least 6 characters, longest first (a value may contain another). */
+function normalizeValues(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
+}
+
+function replaceValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) if (out.includes(value)) out = out.split(value).join(maskValue(value));
+  return out;
+}
+
+function applyPatterns(text: string, patterns: readonly SecretPattern[]): string {
+  let out = text;
+  for (const pattern of patterns) {
+    if (!pattern.keywords.some((k) => out.includes(k))) continue;
+    const regex = new RegExp(pattern.regex.source, pattern.regex.flags);
+    out = out.replace(regex, (...args: unknown[]) => {
+      const groups = args.slice(0, -2) as (string | undefined)[];
+      const match = Object.assign([...groups], { index: 0, input: '' }) as unknown as RegExpExecArray;
+      return redactMatch(match, pattern);
+    });
+  }
+  return out;
+}
+
+/**
+ * Redacts command output held in one string: private key blocks (as redactSecrets), then the exact
+ * `values` (masked by maskValue), then every provider format and OUTPUT_SECRET_PATTERNS.
+ */
+export function redactOutput(text: string, values: readonly string[] = []): string {
+  const wanted = normalizeValues(values);
+  let out = text.replace(PRIVATE_KEY_BLOCK, (block) => {
+    const header = /^-----BEGIN[^\n-]*-----/.exec(block)?.[0] ?? '-----BEGIN PRIVATE KEY-----';
+    return `${header} [REDACTED]`;
+  });
+  out = replaceValues(out, wanted);
+  return applyPatterns(out, ALL_OUTPUT_PATTERNS);
+}
+
+export interface OutputRedactorOptions {
+  /** Exact values to mask wherever they appear (see server/exec/env.ts secretValues); < 6 characters are ignored. */
+  values?: readonly string[];
+  /** A line longer than this (characters) is flushed in parts, at a point no secret spans. Default 64 Ki. */
+  maxLineLength?: number;
+}
+
+/**
+ * The command runner's redactor for one stream: like createStreamRedactor (whole lines, private
+ * key blocks remembered across chunks) plus OUTPUT_SECRET_PATTERNS and exact values, and built
+ * for throughput: a block of complete lines that holds no keyword and no value passes unchanged
+ * without a regex; lines are only handled one by one around a private key. A line longer than
+ * `maxLineLength` is flushed in parts, cut before any secret or value that spans the cut, so a
+ * chunk boundary never splits a secret and memory stays bounded.
+ */
+export function createOutputRedactor(options: OutputRedactorOptions = {}): StreamRedactor {
+  const values = normalizeValues(options.values ?? []);
+  // Own copies of the global regexes (their lastIndex is state), used synchronously in safeCut.
+  const cutRegexes = [BEGIN_KEY, ...ALL_OUTPUT_PATTERNS.map((p) => p.regex)].map(
+    (r) => new RegExp(r.source, 'g'),
+  );
+  const maxLine = Math.max(options.maxLineLength ?? 64 * 1024, 1024);
+  // Enough context before and after a forced cut to see any whole secret that crosses it.
+  const hold = Math.max(1024, (values[0]?.length ?? 0) + 1);
+  let pending = '';
+  let inKey = false;
+
+  const needsWork = (text: string): boolean => {
+    const has = new Map<string, boolean>();
+    const gateOpen = (c: string): boolean => {
+      let open = has.get(c);
+      if (open === undefined) has.set(c, (open = text.includes(c)));
+      return open;
+    };
+    return (
+      PREFILTER.some((f) => (!f.gate || f.gate.some(gateOpen)) && text.includes(f.keyword)) ||
+      values.some((v) => text.includes(v))
+    );
+  };
+
+  const redactBlock = (text: string): string => (needsWork(text) ? redactOutput(text, values) : text);
+
+  const redactLines = (text: string): string => {
+    if (!inKey && !text.includes('PRIVATE KEY')) return redactBlock(text);
+    return text
+      .split(/(?<=\n)/)
+      .map((line) => {
+        if (inKey) {
+          if (END_KEY.test(line)) inKey = false;
+          return '';
+        }
+        if (BEGIN_KEY.test(line) && !END_KEY.test(line) && !line.includes('\\n')) {
+          inKey = true;
+          return `${BEGIN_KEY.exec(line)![0]} [REDACTED]\n`;
+        }
+        return redactBlock(line);
+      })
+      .join('');
+  };
+
+  /** Where to cut a long line: `hold` characters from its end, moved before any match that spans it. */
+  const safeCut = (text: string): number => {
+    let cut = text.length - hold;
+    for (let round = 0; round < 16 && cut > 0; round++) {
+      const from = Math.max(0, cut - hold);
+      const window = text.slice(from);
+      let start = -1;
+      const consider = (index: number, length: number): void => {
+        const at = from + index;
+        if (at < cut && at + length > cut && (start < 0 || at < start)) start = at;
+      };
+      for (const value of values) {
+        for (let i = window.indexOf(value); i >= 0; i = window.indexOf(value, i + 1))
+          consider(i, value.length);
+      }
+      for (const re of cutRegexes) {
+        re.lastIndex = 0;
+        for (let m = re.exec(window); m; m = re.exec(window)) {
+          consider(m.index, m[0].length);
+          if (m[0].length === 0) re.lastIndex++;
+        }
+      }
+      if (start < 0) return cut;
+      cut = start;
+    }
+    // A "secret" as long as the whole buffer: nothing sensible to keep back, redact it as it is.
+    return cut > 0 ? cut : text.length;
+  };
+
+  return {
+    write(chunk) {
+      // `pending` never holds a line end, so only the new chunk is searched (forwards first: a
+      // single-character indexOf is a memchr, lastIndexOf a plain loop). A carriage return ends a
+      // line too: progress bars (`\r`-updated) stream as they are drawn.
+      const before = pending.length;
+      pending += chunk;
+      const lf = chunk.indexOf('\n') >= 0 ? chunk.lastIndexOf('\n') : -1;
+      const cr = chunk.indexOf('\r') >= 0 ? chunk.lastIndexOf('\r') : -1;
+      let cut = lf >= 0 || cr >= 0 ? before + Math.max(lf, cr) + 1 : 0;
+      if (cut === 0) {
+        if (pending.length <= maxLine) return '';
+        cut = safeCut(pending);
+      }
+      const complete = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      return redactLines(complete);
+    },
+    end() {
+      const rest = pending;
+      pending = '';
+      return inKey ? '' : redactLines(rest);
+    },
+  };
+}

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import {
+  OUTPUT_SECRET_PATTERNS,
   SECRET_PATTERNS,
+  createOutputRedactor,
   createStreamRedactor,
   maskSecret,
+  redactOutput,
   redactSecrets,
 } from '../../../server/audit/redact';
 import { fakeSecrets } from '../../fixtures/builders';
@@ -92,5 +95,120 @@ describe('audit/redact', () => {
   it('leaves text without secrets alone', () => {
     const text = 'npm test\n  12 passing (40ms)\nsee https://example.com/docs and sk-learn';
     assert.equal(redactSecrets(text), text);
+  });
+
+  describe('command output', () => {
+    // Built at run time like fakeSecrets: no secret-looking literal in the repository.
+    const jwt = [
+      'ey',
+      'JhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9',
+      '.',
+      'ey',
+      'JzdWIiOiIxMjM0NTY3ODkwIn0',
+      '.',
+      'dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    ].join('');
+    const feed = (redactor: ReturnType<typeof createOutputRedactor>, text: string, size: number): string => {
+      let out = '';
+      for (let i = 0; i < text.length; i += size) out += redactor.write(text.slice(i, i + size));
+      return out + redactor.end();
+    };
+
+    it('keeps the scan list as it was: the output formats are a separate list', () => {
+      const scanIds = SECRET_PATTERNS.map((p) => p.id);
+      for (const p of OUTPUT_SECRET_PATTERNS) {
+        assert.ok(!scanIds.includes(p.id), p.id);
+        assert.ok(p.regex.global && p.keywords.length > 0, p.id);
+      }
+      assert.equal(redactSecrets(`token ${jwt}`), `token ${jwt}`, 'redactSecrets is unchanged');
+    });
+
+    it('masks JWTs, Authorization headers, URL query secrets and NAME_TOKEN=value assignments', () => {
+      const cases: Array<[string, string]> = [
+        [`jwt=${jwt} ok`, 'jwt=eyJh'],
+        [`> Authorization: Bearer abcdef0123456789ABCDEF`, '> Authorization: Bearer abcd'],
+        [`-H "authorization: token Zq9xW8vU7tS6Zq9x"`, '-H "authorization: token Zq9x'],
+        [`GET https://api.example.com/v1?user=ann&access_token=Zq9xW8vU7tS6Zq&x=1`, '&access_token=Zq9x'],
+        [`GITHUB_TOKEN=Zq9xW8vU7tS6Zq9x`, 'GITHUB_TOKEN=Zq9x'],
+        [`  "apiKey": "Zq9xW8vU7tS6Zq9x",`, '"apiKey": "Zq9x'],
+        [`password: hunter2hunter2`, 'password: hunt'],
+      ];
+      for (const [input, kept] of cases) {
+        const out = redactOutput(input);
+        assert.ok(out.includes(kept), `${input} -> ${out}`);
+        assert.ok(out.includes('****'), `${input} -> ${out}`);
+        assert.ok(!/Zq9xW8vU7tS6|hunter2hunter2|dozjgNryP4J3/.test(out), `${input} -> ${out}`);
+      }
+      for (const plain of [
+        'tokens: 5',
+        'keyboard = us',
+        'see https://example.com/?page=2',
+        'npm test passed',
+      ]) {
+        assert.equal(redactOutput(plain), plain);
+      }
+    });
+
+    it('masks exact values wherever they appear, longest first, and everything redactSecrets masks', () => {
+      const out = redactOutput(
+        `pw=Zq9xW8vU7tS6 again:Zq9xW8vU7tS6Zq9x short=abc ${fakeSecrets.githubToken()} ${fakeSecrets.databaseUrl()}`,
+        ['Zq9xW8vU7tS6', 'Zq9xW8vU7tS6Zq9x', 'abc'],
+      );
+      assert.ok(!out.includes('Zq9x'), out);
+      assert.ok(out.includes('short=abc'), 'values shorter than 6 are ignored');
+      assert.ok(out.includes('ghp_****') && out.includes('app_user:****@db.internal.corp'), out);
+    });
+
+    it('streams: a value or token split across chunks of any size is still masked', () => {
+      const value = 'Zq9xW8vU7tS6-value';
+      const text = `a\nsecret ${value} and ${fakeSecrets.githubToken()} end\n${fakeSecrets.privateKey()}tail ${jwt}`;
+      const expected = redactOutput(text, [value]);
+      for (const size of [1, 2, 5, 13, 64, 1000]) {
+        const out = feed(createOutputRedactor({ values: [value] }), text, size);
+        assert.equal(out, expected, `chunks of ${size}`);
+        assert.ok(!out.includes(value) && !out.includes(fakeSecrets.privateKeyBody().slice(0, 12)));
+      }
+    });
+
+    it('flushes a line longer than the limit in parts, never cutting through a secret', () => {
+      const value = 'V4lue-Zq9xW8vU7tS6';
+      const token = fakeSecrets.githubToken();
+      // One line of 300 KiB with secrets everywhere, some right at multiples of the limit.
+      const parts: string[] = [];
+      let length = 0;
+      for (let i = 0; length < 300 * 1024; i++) {
+        const filler = 'x'.repeat(1000 + ((i * 7919) % 3000));
+        const secret = i % 2 ? value : token;
+        parts.push(filler, ' ', secret, ' ');
+        length += filler.length + secret.length + 2;
+      }
+      const line = parts.join('');
+      for (const size of [4096, 65536, 100_000]) {
+        const redactor = createOutputRedactor({ values: [value], maxLineLength: 16 * 1024 });
+        let out = '';
+        let maxPiece = 0;
+        for (let i = 0; i < line.length; i += size) {
+          const piece = redactor.write(line.slice(i, i + size));
+          maxPiece = Math.max(maxPiece, piece.length);
+          out += piece;
+        }
+        out += redactor.end();
+        assert.ok(!out.includes(value) && !out.includes(token.slice(4, 20)), `chunks of ${size}`);
+        assert.equal(out.length, redactOutput(line, [value]).length, 'nothing lost or added');
+        assert.ok(maxPiece < 16 * 1024 + size + 2048, `pieces stay bounded (${maxPiece})`);
+      }
+    });
+
+    it('ends a line at a carriage return too (progress bars stream)', () => {
+      const redactor = createOutputRedactor();
+      assert.equal(redactor.write('progress 10%\rprogress 20%\rprog'), 'progress 10%\rprogress 20%\r');
+      assert.equal(redactor.end(), 'prog');
+    });
+
+    it('passes output without secrets through unchanged, including long runs of one character', () => {
+      const redactor = createOutputRedactor({ values: ['abcdefgh'] });
+      const text = 'a'.repeat(200_000) + '\n' + 'y\n'.repeat(1000) + 'done';
+      assert.equal(feed(redactor, text, 65536), text);
+    });
   });
 });

@@ -1,0 +1,298 @@
+#!/usr/bin/env node
+// Benchmark of the command runner (`npm run bench:runner`). Prints numbers, asserts nothing.
+//
+// 1. Bundles server/exec/runner.ts with esbuild the way dist/server.js is built (CommonJS, node20),
+//    so every measurement runs in a fresh `node` process without tsx.
+// 2. Overhead: `true` through runCommand (in the bubblewrap sandbox, and without it) against a
+//    plain spawn('true'), interleaved, after a warm-up; median and p95.
+// 3. Streaming 200 MB through runCommand (sandboxed, redaction on, log file written, head/tail
+//    kept): wall time, throughput and peak RSS (process.resourceUsage().maxRSS of the runner's
+//    process) against a plain pipe (spawn the same command, read and drop its output). Two
+//    producers: one 200 MB line (`head -c 200000000 /dev/zero | tr '\0' a`) and 100 M short lines
+//    (`yes | head -c 200000000`).
+// 4. Writes the numbers into docs/BENCHMARKS.md ("Command runner", the last section; replaced
+//    when run again, nothing else touched).
+//
+// Options: --runs N (overhead samples, default 50), --stream-runs N (default 3; medians reported),
+//          --no-sandbox (measure without bubblewrap), --no-write (leave docs/BENCHMARKS.md alone).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+const args = process.argv.slice(2);
+const argValue = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+const runs = argValue('--runs', 50);
+const streamRuns = argValue('--stream-runs', 3);
+const writeDocs = !args.includes('--no-write');
+const useSandbox = !args.includes('--no-sandbox');
+
+const TARGET_OVERHEAD_MS = 30;
+const TARGET_RSS_MB = 150;
+const TARGET_THROUGHPUT = 0.5;
+const STREAM_BYTES = 200_000_000;
+const PRODUCERS = [
+  { label: 'one 200 MB line', command: `head -c ${STREAM_BYTES} /dev/zero | tr '\\0' a` },
+  { label: '100 M short lines', command: `yes | head -c ${STREAM_BYTES}` },
+];
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'navi-bench-runner-'));
+const workspace = path.join(work, 'workspace');
+fs.mkdirSync(workspace);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+const fmt = (x, digits = 1) => x.toFixed(digits);
+
+async function bundle() {
+  const out = path.join(work, 'runner-bundle.cjs');
+  await esbuild.build({
+    stdin: {
+      contents:
+        "export { runCommand } from './server/exec/runner';\nexport { probeSandbox } from './server/exec/sandbox';\n",
+      resolveDir: repoRoot,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+  });
+  return out;
+}
+
+// Runs in a fresh node process. argv: bundle, mode, json options. Prints one JSON line.
+const childSource = `
+const { spawn } = require('node:child_process');
+const [bundlePath, mode, optionsJson] = process.argv.slice(2);
+const options = JSON.parse(optionsJson);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const direct = (file, args) => new Promise((resolve, reject) => {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let bytes = 0;
+  child.stdout.on('data', (d) => (bytes += d.length));
+  child.stderr.on('data', () => {});
+  child.on('error', reject);
+  child.on('close', () => resolve(bytes));
+});
+(async () => {
+  if (mode === 'plain') {
+    const rssBefore = process.memoryUsage().rss;
+    const t0 = now();
+    const bytes = await direct('bash', ['-c', options.command]);
+    const ms = now() - t0;
+    process.stdout.write(JSON.stringify({ ms, bytes, maxRssMB: process.resourceUsage().maxRSS / 1024, rssBeforeMB: rssBefore / 1048576 }));
+    return;
+  }
+  const { runCommand, probeSandbox } = require(bundlePath);
+  const request = (command, sandbox) => ({
+    command, cwd: options.workspace, workspaceRoot: options.workspace, timeoutMs: 600000, network: false,
+    protectedPaths: [], hiddenPaths: [], sandbox, logDir: options.logDir,
+  });
+  const run = async (command, sandbox) => {
+    const result = await runCommand(request(command, sandbox), { signal: new AbortController().signal });
+    require('node:fs').rmSync(result.logFile, { force: true });
+    return result;
+  };
+  if (mode === 'overhead') {
+    let probeMs = null;
+    if (options.sandbox) {
+      const t = now();
+      const probe = await probeSandbox();
+      probeMs = now() - t;
+      if (!probe.available) throw new Error('sandbox unavailable: ' + probe.reason);
+    }
+    const samples = { direct: [], runner: [], sandboxed: [] };
+    for (let i = 0; i < options.warmup + options.runs; i++) {
+      let t = now();
+      await direct('true', []);
+      const d = now() - t;
+      t = now();
+      await run('true', false);
+      const r = now() - t;
+      let s = null;
+      if (options.sandbox) {
+        t = now();
+        await run('true', true);
+        s = now() - t;
+      }
+      if (i < options.warmup) continue;
+      samples.direct.push(d);
+      samples.runner.push(r);
+      if (s !== null) samples.sandboxed.push(s);
+    }
+    process.stdout.write(JSON.stringify({ probeMs, samples }));
+    return;
+  }
+  if (mode === 'stream') {
+    const rssBefore = process.memoryUsage().rss;
+    const t0 = now();
+    const result = await run(options.command, options.sandbox);
+    const ms = now() - t0;
+    process.stdout.write(JSON.stringify({
+      ms, bytes: result.output.bytes, truncated: result.output.truncated, exitCode: result.exitCode,
+      maxRssMB: process.resourceUsage().maxRSS / 1024, rssBeforeMB: rssBefore / 1048576,
+    }));
+  }
+})().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
+`;
+
+function child(bundlePath, mode, options) {
+  const file = path.join(work, 'child.cjs');
+  fs.writeFileSync(file, childSource);
+  const out = spawnSync(process.execPath, [file, bundlePath, mode, JSON.stringify(options)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (out.status !== 0) throw new Error(`benchmark child (${mode}) failed:\n${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+function updateDocs(section) {
+  const file = path.join(repoRoot, 'docs', 'BENCHMARKS.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const heading = '## Command runner';
+  const at = text.indexOf(`\n${heading}\n`);
+  let next;
+  if (at < 0) {
+    next = text.replace(/\s*$/, '\n\n') + section;
+  } else {
+    // Only this script's own section (the last one) is replaced.
+    const after = text.indexOf('\n## ', at + 1);
+    next = text.slice(0, at + 1) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
+  }
+  fs.writeFileSync(file, next);
+}
+
+try {
+  console.log(`bench:runner — ${runs} overhead samples, ${streamRuns} streaming runs per producer`);
+  const bundlePath = await bundle();
+  const logDir = path.join(work, 'logs');
+  const base = { workspace, logDir, sandbox: useSandbox };
+
+  const overhead = child(bundlePath, 'overhead', { ...base, runs, warmup: 5 });
+  const d = overhead.samples.direct;
+  const r = overhead.samples.runner;
+  const s = overhead.samples.sandboxed;
+  const rows = [
+    ['direct spawn("true")', d],
+    ['runCommand("true"), no sandbox', r],
+    ...(useSandbox ? [['runCommand("true"), sandboxed', s]] : []),
+  ];
+  console.log('\nOverhead (ms)');
+  for (const [label, xs] of rows)
+    console.log(`  ${label.padEnd(34)} median ${fmt(median(xs))}  p95 ${fmt(p95(xs))}`);
+  const measured = useSandbox ? s : r;
+  const addedMedian = median(measured) - median(d);
+  const addedP95 = p95(measured) - p95(d);
+  console.log(
+    `  added by the runner${useSandbox ? ' + sandbox' : ''}: median ${fmt(addedMedian)} ms, p95 ${fmt(addedP95)} ms`,
+  );
+  if (overhead.probeMs !== null) console.log(`  sandbox probe (once per agent): ${fmt(overhead.probeMs)} ms`);
+
+  const streams = [];
+  for (const producer of PRODUCERS) {
+    const plain = [];
+    const runner = [];
+    const ratios = [];
+    for (let i = 0; i < streamRuns; i++) {
+      const p = child(bundlePath, 'plain', { ...base, command: producer.command });
+      const q = child(bundlePath, 'stream', { ...base, command: producer.command });
+      if (q.bytes !== STREAM_BYTES || p.bytes !== STREAM_BYTES) {
+        throw new Error(`expected ${STREAM_BYTES} bytes, got ${p.bytes} (plain) and ${q.bytes} (runner)`);
+      }
+      plain.push(p);
+      runner.push(q);
+      ratios.push(p.ms / q.ms);
+    }
+    const mbps = (ms) => STREAM_BYTES / 1e6 / (ms / 1000);
+    const row = {
+      label: producer.label,
+      command: producer.command,
+      plainMs: median(plain.map((x) => x.ms)),
+      runnerMs: median(runner.map((x) => x.ms)),
+      ratio: median(ratios),
+      rssMB: median(runner.map((x) => x.maxRssMB)),
+      rssBeforeMB: median(runner.map((x) => x.rssBeforeMB)),
+      plainRssMB: median(plain.map((x) => x.maxRssMB)),
+    };
+    row.plainMBps = mbps(row.plainMs);
+    row.runnerMBps = mbps(row.runnerMs);
+    streams.push(row);
+    console.log(`\nStreaming 200 MB, ${producer.label}: ${producer.command}`);
+    console.log(
+      `  plain pipe   ${fmt(row.plainMs, 0)} ms  ${fmt(row.plainMBps, 0)} MB/s  maxRSS ${fmt(row.plainRssMB)} MB`,
+    );
+    console.log(
+      `  runCommand   ${fmt(row.runnerMs, 0)} ms  ${fmt(row.runnerMBps, 0)} MB/s  maxRSS ${fmt(row.rssMB)} MB (${fmt(row.rssBeforeMB)} MB before the run)`,
+    );
+    console.log(`  throughput vs plain pipe (median of paired runs): ${fmt(row.ratio * 100, 0)}%`);
+  }
+
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+  const cpus = os.cpus();
+  const date = new Date().toISOString().slice(0, 10);
+  const met = (ok) => (ok ? 'met' : 'not met');
+  const sandboxWord = useSandbox ? 'sandboxed' : 'not sandboxed';
+  const section = [
+    '## Command runner',
+    '',
+    'Command: `npm run bench:runner` (`node scripts/bench-runner.mjs`; `--runs N`, `--stream-runs N`,',
+    '`--no-sandbox`, `--no-write`). It bundles `server/exec/runner.ts` with esbuild as `dist/server.js` is built and',
+    'measures in fresh Node processes: (a) `true` through `runCommand` (`bash --noprofile --norc -c true`, scrubbed',
+    'environment, secret values collected, log file written, process group checked afterwards) against a plain',
+    `\`spawn('true')\`, ${runs} interleaved samples after 5 warm-ups; (b) 200 MB of output through \`runCommand\``,
+    `(${sandboxWord}, redaction, log file, head/tail) against a plain pipe (the same command spawned, its output read`,
+    `and dropped), median of ${streamRuns} paired runs; peak memory is \`process.resourceUsage().maxRSS\` of the`,
+    "runner's process (Node itself included).",
+    '',
+    `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()},`,
+    `bubblewrap ${useSandbox ? bwrapVersion() : 'not used'}; load average (1/5/15 min) at the end: ${load}. Measured ${date}.`,
+    '',
+    '| measure | median | p95 | target |',
+    '| --- | --- | --- | --- |',
+    `| direct \`spawn('true')\` | ${fmt(median(d))} ms | ${fmt(p95(d))} ms | |`,
+    `| \`runCommand\`, no sandbox | ${fmt(median(r))} ms | ${fmt(p95(r))} ms | |`,
+    ...(useSandbox ? [`| \`runCommand\`, sandboxed | ${fmt(median(s))} ms | ${fmt(p95(s))} ms | |`] : []),
+    `| added by runner${useSandbox ? ' + sandbox' : ''} | ${fmt(addedMedian)} ms | ${fmt(addedP95)} ms | < ${TARGET_OVERHEAD_MS} ms: ${met(addedMedian < TARGET_OVERHEAD_MS)} |`,
+    ...(overhead.probeMs !== null
+      ? [`| sandbox probe (once per agent) | ${fmt(overhead.probeMs)} ms | | |`]
+      : []),
+    '',
+    '| 200 MB of output | plain pipe | `runCommand` | throughput | runner maxRSS | target |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...streams.map(
+      (x) =>
+        `| ${x.label}: \`${x.command}\` | ${fmt(x.plainMs, 0)} ms (${fmt(x.plainMBps, 0)} MB/s) | ${fmt(x.runnerMs, 0)} ms (${fmt(x.runnerMBps, 0)} MB/s) | ${fmt(x.ratio * 100, 0)}% | ${fmt(x.rssMB)} MB (${fmt(x.rssBeforeMB)} MB before) | throughput ≥ ${TARGET_THROUGHPUT * 100}%: ${met(x.ratio >= TARGET_THROUGHPUT)}; RSS < ${TARGET_RSS_MB} MB: ${met(x.rssMB < TARGET_RSS_MB)} |`,
+    ),
+    '',
+    'Throughput is the median of the paired ratios (plain time / runner time). The producer and the runner share',
+    'the two cores, so the ratio moves with the machine load; the peak RSS does not depend on the output size',
+    '(head and tail 64 KiB each, one line of at most 64 Ki characters held back, a 1 MiB log write buffer).',
+    '',
+  ].join('\n');
+  console.log(`\nload average: ${load}`);
+  if (writeDocs) {
+    updateDocs(section);
+    console.log('docs/BENCHMARKS.md: "Command runner" updated');
+  }
+} finally {
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+function bwrapVersion() {
+  const out = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
+  return out.status === 0 ? out.stdout.trim().replace(/^bubblewrap\s*/, '') : 'unknown';
+}

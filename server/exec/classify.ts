@@ -1,0 +1,1103 @@
+/**
+ * Classify: every parsed command node → findings (named detectors with an effect and a plain
+ * reason). The classifier knows tools (knowledge/), checks every path a command writes or reads
+ * against the real workspace root, resolves package.json scripts to their bodies, and then runs
+ * checks across commands that no single node shows: network output piped into a shell, command
+ * output sent over the network, secrets read upstream of an upload, a download that is run.
+ *
+ * It never decides the final verdict: policy.ts combines findings with policy rules.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DETECTORS, type DetectorId } from '../../protocol/policy';
+import { judgeEnvVar } from './knowledge/environment';
+import { lookupTool } from './knowledge/index';
+import { POSIX_SHELLS, PRIVILEGE_WRAPPERS, programOf } from './knowledge/programs';
+import type { OptionArg, ToolCall, ToolSpec } from './knowledge/types';
+import {
+  allNodes,
+  commandFromWords,
+  MAX_NESTING,
+  parseCommandLine,
+  wordText,
+  type CdStep,
+  type CommandNode,
+  type Problem,
+  type Word,
+  literalWord,
+} from './parse';
+import {
+  checkRead,
+  checkWrite,
+  makePathEnv,
+  relInside,
+  resolveReal,
+  type PathEnv,
+  type PathPatterns,
+} from './paths';
+
+const posix = path.posix;
+
+export interface Finding {
+  detector: DetectorId;
+  effect: 'ask' | 'deny';
+  reason: string;
+  /**
+   * Policy allow rules and "always allow" entries cannot lift a hard finding (deny is always
+   * hard; some asks are too: NAVI could not read the command, so an argv rule cannot vouch for it).
+   */
+  hard: boolean;
+}
+
+/** Asks that no allow rule lifts. */
+const HARD_ASKS: ReadonlySet<DetectorId> = new Set<DetectorId>([
+  'syntax',
+  'nesting',
+  'dynamic-command',
+  'dynamic-code',
+  'tainted-script',
+  'no-sandbox',
+  'restricted-mode',
+]);
+
+export interface JudgedCommand {
+  node: CommandNode;
+  /** argv as it will run (words NAVI cannot know keep their source text). */
+  argv: string[];
+  /** The argv words (for rule matching: a dynamic word never matches an allow rule). */
+  words: Word[];
+  program: string | null;
+  findings: Finding[];
+  /** Only reads and prints: the one kind of command that runs without a sandbox. */
+  readOnly: boolean;
+  /** Commands it runs: script bodies, -exec commands, shell code in options. */
+  children: JudgedCommand[];
+  network: boolean;
+  codeFromStdin: boolean;
+  readsSecrets: boolean;
+  executes: string[];
+  downloads: string[];
+}
+
+export interface ClassifyOptions {
+  cwd: string;
+  workspaceRoot: string;
+  home: string;
+  protectedPaths: PathPatterns;
+  hiddenPaths: PathPatterns;
+  /**
+   * Scripts the agent edited in this task: `build` (any manifest), `package.json` (every
+   * script of that manifest), or `packages/a/package.json#build`.
+   */
+  taintedScripts?: ReadonlySet<string>;
+}
+
+export interface Classification {
+  /** Findings about the whole text: unparseable, control characters, oversized. */
+  problems: Finding[];
+  commands: JudgedCommand[];
+}
+
+/** Parses and classifies a command text. The parser must be loaded (initParser). */
+export function classifyText(text: string, options: ClassifyOptions): Classification {
+  const parsed = parseCommandLine(text, { home: options.home });
+  const classifier = new Classifier(options);
+  const problems = parsed.problems.map(problemFinding);
+  const commands = parsed.commands.map((n) => classifier.classify(n, classifier.rootScope()));
+  classifier.crossChecks(commands);
+  return { problems, commands };
+}
+
+export function finding(detector: DetectorId, effect: 'ask' | 'deny', reason: string): Finding {
+  return { detector, effect, reason, hard: effect === 'deny' || HARD_ASKS.has(detector) };
+}
+
+function problemFinding(p: Problem): Finding {
+  if (p.kind === 'syntax') return finding('syntax', 'ask', p.message);
+  if (p.kind === 'control-characters') return finding('control-characters', 'deny', p.message);
+  return finding('oversized', 'deny', p.message);
+}
+
+/** Every judged command, children after their parent. */
+export function flatten(commands: readonly JudgedCommand[]): JudgedCommand[] {
+  const out: JudgedCommand[] = [];
+  const walk = (list: readonly JudgedCommand[]) => {
+    for (const c of list) {
+      out.push(c);
+      walk(c.children);
+    }
+  };
+  walk(commands);
+  return out;
+}
+
+interface Scope {
+  /** Working directory before the node's own `cd` steps (absolute, not normalised). */
+  cwd: string;
+  /** Inside a package.json script: the package folder (node_modules/.bin is on PATH). */
+  scriptDir?: string;
+  /** manifest#script keys being resolved (cycle guard). */
+  scripts: readonly string[];
+}
+
+const WRITE_OPS = new Set(['>', '>>', '>|', '&>', '&>>', '>&', '<>']);
+const READ_OPS = new Set(['<', '<&']);
+const MAX_SCRIPT_DEPTH = 6;
+
+class Classifier {
+  readonly env: PathEnv;
+  private remotes?: { names: Set<string>; urls: Set<string> };
+  private readonly byNode = new Map<CommandNode, JudgedCommand>();
+  private readonly manifests = new Map<string, { scripts: Record<string, unknown> } | null>();
+
+  constructor(private readonly options: ClassifyOptions) {
+    this.env = makePathEnv(options.workspaceRoot, options.home, options.protectedPaths, options.hiddenPaths);
+  }
+
+  rootScope(): Scope {
+    return { cwd: posix.resolve(this.options.cwd), scripts: [] };
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // One node
+
+  classify(node: CommandNode, scope: Scope): JudgedCommand {
+    const j: JudgedCommand = {
+      node,
+      argv: displayArgv(node),
+      words: node.argv,
+      program: null,
+      findings: [],
+      readOnly: true,
+      children: [],
+      network: false,
+      codeFromStdin: false,
+      readsSecrets: false,
+      executes: [],
+      downloads: [],
+    };
+    this.byNode.set(node, j);
+    const add = (detector: DetectorId, effect: 'ask' | 'deny', reason: string) =>
+      j.findings.push(finding(detector, effect, reason));
+    const dirs = this.cwdCandidates(scope.cwd, node.cd);
+
+    for (const note of node.notes) {
+      switch (note.kind) {
+        case 'dynamic-command':
+          add('dynamic-command', 'ask', `The program name ${note.word.raw} is only known when it runs`);
+          j.readOnly = false;
+          break;
+        case 'dynamic-code':
+          j.readOnly = false;
+          if (note.word?.substitution)
+            add(
+              'dynamic-code',
+              'deny',
+              `${codeVia(note.via, node)} runs code produced by another command (${note.word.raw})`,
+            );
+          else
+            add(
+              'dynamic-code',
+              'ask',
+              `${codeVia(note.via, node)} runs code that is only known when it runs`,
+            );
+          break;
+        case 'nesting':
+          add(
+            'nesting',
+            'ask',
+            `Shells are nested more than ${MAX_NESTING} deep; NAVI does not follow them further`,
+          );
+          j.readOnly = false;
+          break;
+        case 'shell-stdin':
+          j.codeFromStdin = true;
+          j.readOnly = false;
+          break;
+        case 'interactive-shell':
+          add(
+            'dynamic-code',
+            'ask',
+            `${wordText(node.argv[0]!)} starts a shell that reads commands from its input`,
+          );
+          j.readOnly = false;
+          break;
+        case 'syntax':
+          add('syntax', 'ask', `Shell code inside this command does not parse: ${note.message}`);
+          break;
+        case 'control-characters':
+          add('control-characters', 'deny', 'Shell code inside this command contains control characters');
+          break;
+        case 'missing-command':
+          add('syntax', 'ask', `The command is incomplete: ${note.message}`);
+          break;
+      }
+    }
+
+    // Shell code the node runs (`sh -c CODE`, `eval CODE`, a heredoc fed to a shell): the parser
+    // attached its commands as children; their `cd` steps already start with this node's.
+    for (const child of node.children) j.children.push(this.classify(child, scope));
+
+    for (const a of node.assignments) {
+      const env = judgeEnvVar(a.name);
+      if (env) add(env.detector, env.effect, env.reason);
+    }
+
+    for (const w of node.wrappers) {
+      if (PRIVILEGE_WRAPPERS.has(w.name))
+        add('privilege', 'deny', `${w.name} runs the command with other privileges; NAVI never does that`);
+    }
+
+    for (const r of node.redirects) {
+      if (r.dup || !r.target || r.op === '<<<' || r.target.processSubstitution) continue;
+      const writes = WRITE_OPS.has(r.op);
+      if (!writes && !READ_OPS.has(r.op)) continue;
+      if (r.target.value === null) {
+        add(
+          'dynamic-argument',
+          'ask',
+          `${r.op} ${r.target.raw} ${writes ? 'writes to' : 'reads from'} a file named only when it runs`,
+        );
+        if (writes) j.readOnly = false;
+        continue;
+      }
+      if (writes) this.write(j, dirs, r.target, {});
+      else this.read(j, dirs, r.target);
+    }
+
+    if (node.kind !== 'command' || node.argv.length === 0) return j;
+    if (node.background)
+      add('background', 'ask', `${j.argv[0] ?? 'The command'} keeps running in the background (&)`);
+    const first = node.argv[0]!;
+    if (first.value === null || first.glob) return j;
+    const program = programOf(first.value);
+    const args = node.argv.slice(1);
+
+    if (program.kind === 'path') {
+      j.readOnly = false;
+      const targets = this.resolveAll(dirs, first.value);
+      for (const abs of targets.paths) j.executes.push(posix.normalize(abs));
+      const inside = targets.paths.length > 0 && targets.paths.every((p) => this.inWorkspace(p));
+      if (inside || targets.unknown)
+        add(
+          'workspace-executable',
+          'ask',
+          `${first.value} is a program file from the workspace, not a system tool`,
+        );
+      else add('unknown-command', 'ask', `${first.value} is not a system program NAVI knows`);
+      this.genericArgs(j, dirs, args, {}, new Set());
+      return j;
+    }
+
+    const name = program.name;
+    j.program = name;
+    if (scope.scriptDir) {
+      const bin = this.nodeModulesBin(scope.scriptDir, name);
+      if (bin) {
+        j.readOnly = false;
+        j.executes.push(bin);
+        add('workspace-executable', 'ask', `${name} runs ${displayRel(this.env, bin)} from the workspace`);
+        this.genericArgs(j, dirs, args, {}, new Set());
+        return j;
+      }
+    }
+    const spec = lookupTool(name);
+    if (!spec) {
+      j.readOnly = false;
+      add('unknown-command', 'ask', `NAVI does not know what ${name} does`);
+      this.genericArgs(j, dirs, args, {}, new Set());
+      return j;
+    }
+    const call = new Call(this, j, scope, dirs, name, args);
+    // Words already judged as code (sh -c "$(…)", eval $(…)) are not reported again as arguments.
+    const code = new Set<number>();
+    for (const note of node.notes)
+      if (note.kind === 'dynamic-code' && note.word)
+        args.forEach((w, i) => (w === note.word || (name === 'eval' && w.value === null)) && code.add(i));
+    spec.judge?.(call);
+    if (!spec.readOnly || call.changed) j.readOnly = false;
+    this.genericArgs(j, dirs, args, spec, call.skip, code);
+    if (node.wrappers.some((w) => w.spec.appendsArgs) && spec.riskyOptions)
+      add(
+        'dynamic-argument',
+        'ask',
+        `xargs adds arguments to ${name} that NAVI cannot see (they could be options)`,
+      );
+    return j;
+  }
+
+  /** Dynamic arguments, leading wildcards and secret paths in any argument. */
+  private genericArgs(
+    j: JudgedCommand,
+    dirs: CwdCandidates,
+    args: readonly Word[],
+    spec: ToolSpec,
+    skip: ReadonlySet<number>,
+    code: ReadonlySet<number> = new Set(),
+  ): void {
+    const name = j.program ?? j.argv[0] ?? 'the command';
+    args.forEach((w, i) => {
+      if (code.has(i)) return;
+      if (w.substitution && !w.processSubstitution)
+        j.findings.push(
+          finding(
+            'dynamic-argument',
+            'ask',
+            `The argument ${w.raw} of ${name} comes from another command's output`,
+          ),
+        );
+      else if (w.value === null && !spec.inertArgs)
+        j.findings.push(
+          finding('dynamic-argument', 'ask', `The argument ${w.raw} of ${name} is only known when it runs`),
+        );
+      if (w.value !== null && w.glob && spec.riskyOptions && /^[*?[]/.test(w.value))
+        j.findings.push(
+          finding(
+            'dynamic-argument',
+            'ask',
+            `${w.raw} can expand to file names that ${name} would read as options`,
+          ),
+        );
+      if (w.value === null || spec.inertArgs || spec.noPaths || skip.has(i) || w.processSubstitution) return;
+      let value = w.value;
+      if (value.startsWith('-')) {
+        const eq = value.indexOf('=');
+        if (eq < 0) return;
+        value = value.slice(eq + 1);
+      }
+      if (value === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^\d+$/.test(value)) return;
+      this.read(j, dirs, { ...w, value });
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Paths
+
+  cwdCandidates(base: string, steps: readonly CdStep[]): CwdCandidates {
+    const dirs = [base];
+    let cur = base;
+    for (const step of steps) {
+      if (step === 'dynamic') return { dirs, unknown: true };
+      if (step === 'home') cur = this.env.homeGiven;
+      else if (step.value === null || step.glob) return { dirs, unknown: true };
+      else cur = step.value.startsWith('/') ? step.value : `${cur}/${step.value}`;
+      dirs.push(cur);
+    }
+    return { dirs, unknown: false };
+  }
+
+  /** Absolute (unnormalised) candidates for a path word; `unknown` when the cwd is unknown. */
+  resolveAll(dirs: CwdCandidates, value: string): { paths: string[]; unknown: boolean } {
+    if (value.startsWith('/')) return { paths: [value], unknown: false };
+    return { paths: [...new Set(dirs.dirs.map((d) => `${d}/${value}`))], unknown: dirs.unknown };
+  }
+
+  inWorkspace(abs: string): boolean {
+    const real = resolveReal(abs, this.env.cache);
+    return real !== null && relInside(this.env.root, real) !== null;
+  }
+
+  write(
+    j: JudgedCommand,
+    dirs: CwdCandidates,
+    target: Word | string,
+    opts: { recursive?: boolean; deletes?: boolean },
+  ): void {
+    j.readOnly = false;
+    const word = typeof target === 'string' ? null : target;
+    const value = typeof target === 'string' ? target : target.value;
+    if (value === null) {
+      j.findings.push(
+        finding('dynamic-argument', 'ask', `${word!.raw} is a file named only when the command runs`),
+      );
+      return;
+    }
+    let values = [value];
+    if (word?.glob) {
+      const expanded = this.expandGlob(dirs, value);
+      if (expanded === null) {
+        j.findings.push(finding('dynamic-argument', 'ask', `NAVI cannot tell which files ${value} names`));
+        return;
+      }
+      values = expanded;
+    }
+    const { paths, unknown } = values.reduce(
+      (acc, v) => {
+        const r = this.resolveAll(dirs, v);
+        acc.paths.push(...r.paths);
+        acc.unknown ||= r.unknown;
+        return acc;
+      },
+      { paths: [] as string[], unknown: false },
+    );
+    if (unknown)
+      j.findings.push(
+        finding(
+          'dynamic-argument',
+          'ask',
+          `The working directory is only known when it runs, so NAVI cannot check ${value}`,
+        ),
+      );
+    const verb = opts.deletes ? 'deletes' : 'writes';
+    for (const abs of paths) {
+      const c = checkWrite(abs, this.env);
+      switch (c.kind) {
+        case 'special':
+          break;
+        case 'network':
+          j.findings.push(finding('reverse-shell', 'deny', `${verb} ${c.display}, a network socket`));
+          break;
+        case 'unresolvable':
+          j.findings.push(
+            finding('write-outside-workspace', 'deny', `${c.display} goes through a symlink loop`),
+          );
+          break;
+        case 'outside':
+          j.findings.push(
+            finding(
+              'write-outside-workspace',
+              'deny',
+              c.via === 'symlink'
+                ? `${verb} ${c.display}, which a symlink points outside the workspace`
+                : `${verb} ${c.display}, outside the workspace`,
+            ),
+          );
+          break;
+        case 'root':
+          if (opts.deletes || opts.recursive)
+            j.findings.push(
+              finding('write-protected', 'deny', `${verb} the whole workspace folder, including .git`),
+            );
+          break;
+        case 'protected':
+          j.findings.push(finding('write-protected', 'deny', `${verb} ${c.display}: ${c.why}`));
+          break;
+        case 'hidden':
+          j.findings.push(finding('hidden-path', 'deny', `${verb} ${c.display}, which the policy hides`));
+          break;
+        case 'sensitive':
+          j.findings.push(finding('write-sensitive', 'ask', `${verb} ${c.display}: ${c.why}`));
+          break;
+        case 'ok':
+          if (opts.deletes && opts.recursive && fs.existsSync(`${c.real}/.git`))
+            j.findings.push(
+              finding('write-protected', 'deny', `${verb} ${c.display}, which holds a git repository`),
+            );
+          break;
+      }
+    }
+  }
+
+  read(j: JudgedCommand, dirs: CwdCandidates, target: Word | string): void {
+    const word = typeof target === 'string' ? null : target;
+    let value = typeof target === 'string' ? target : target.value;
+    if (value === null) return;
+    if (word?.glob) {
+      // Check the folder the pattern lists: `~/.ssh/*` reads ~/.ssh.
+      const cut = value.search(/[*?[]/);
+      value = value.slice(0, cut).replace(/[^/]*$/, '') || '.';
+    }
+    for (const abs of this.resolveAll(dirs, value).paths) {
+      const c = checkRead(abs, this.env);
+      switch (c.kind) {
+        case 'ok':
+          break;
+        case 'network':
+          j.network = true;
+          j.findings.push(finding('reverse-shell', 'deny', `reads from ${c.display}, a network socket`));
+          break;
+        case 'secret':
+          j.readsSecrets = true;
+          j.findings.push(finding('secret-read', 'deny', `reads ${c.display}, which holds credentials`));
+          break;
+        case 'hidden':
+          j.findings.push(finding('hidden-path', 'deny', `reads ${c.display}, which the policy hides`));
+          break;
+        case 'sensitive':
+          j.readsSecrets = true;
+          j.findings.push(
+            finding(
+              'sensitive-read',
+              'ask',
+              `reads ${c.display}: ${c.why} (the output goes into the agent's context)`,
+            ),
+          );
+          break;
+      }
+    }
+  }
+
+  /** Expands a write pattern whose wildcards are in the last name only (like bash would). */
+  private expandGlob(dirs: CwdCandidates, pattern: string): string[] | null {
+    const slash = pattern.lastIndexOf('/');
+    const dir = slash >= 0 ? pattern.slice(0, slash) || '/' : '.';
+    const last = pattern.slice(slash + 1);
+    if (/[*?[]/.test(dir) || dirs.unknown) return null;
+    const re = new RegExp(
+      `^${last
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    const out = new Set<string>([dir]);
+    for (const base of this.resolveAll(dirs, dir).paths) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(base);
+      } catch {
+        continue;
+      }
+      for (const n of names.slice(0, 5000)) {
+        if (n.startsWith('.') && !last.startsWith('.')) continue;
+        if (re.test(n)) out.add(dir === '.' ? n : `${dir}/${n}`);
+      }
+    }
+    return [...out];
+  }
+
+  nodeModulesBin(dir: string, name: string): string | null {
+    let cur = posix.normalize(dir);
+    for (let i = 0; i < 32; i++) {
+      const candidate = `${cur}/node_modules/.bin/${name}`;
+      try {
+        fs.lstatSync(candidate);
+        return candidate;
+      } catch {
+        /* not here */
+      }
+      if (relInside(this.env.root, resolveReal(cur, this.env.cache) ?? cur) === '' || cur === '/') break;
+      cur = posix.dirname(cur);
+    }
+    return null;
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Git remotes
+
+  gitRemotes(): { names: ReadonlySet<string>; urls: ReadonlySet<string> } {
+    if (this.remotes) return this.remotes;
+    const remotes = { names: new Set<string>(), urls: new Set<string>() };
+    this.remotes = remotes;
+    let gitDir = `${this.env.root}/.git`;
+    try {
+      if (fs.statSync(gitDir).isFile()) {
+        const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(gitDir, 'utf8'));
+        if (m) gitDir = posix.resolve(this.env.root, m[1]!.trim());
+        const common = `${gitDir}/commondir`;
+        if (fs.existsSync(common)) gitDir = posix.resolve(gitDir, fs.readFileSync(common, 'utf8').trim());
+      }
+      const text = fs.readFileSync(`${gitDir}/config`, 'utf8');
+      let current: string | null = null;
+      for (const line of text.split(/\r?\n/)) {
+        const section = /^\s*\[\s*remote\s+"([^"]+)"\s*\]/.exec(line);
+        if (section) {
+          current = section[1]!;
+          remotes.names.add(current);
+          continue;
+        }
+        if (/^\s*\[/.test(line)) current = null;
+        const url = /^\s*(url|pushurl)\s*=\s*(.+?)\s*$/i.exec(line);
+        if (current && url) remotes.urls.add(url[2]!.replace(/^"(.*)"$/, '$1'));
+      }
+    } catch {
+      /* no repository or no config: no remotes */
+    }
+    return remotes;
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Commands that run other commands
+
+  runWords(j: JudgedCommand, scope: Scope, words: readonly Word[]): void {
+    const child = commandFromWords([...words], j.node, this.options.home);
+    j.children.push(this.classify(child, scope));
+  }
+
+  runShell(j: JudgedCommand, scope: Scope, code: Word, why: string): void {
+    j.readOnly = false;
+    if (code.value === null) {
+      j.findings.push(
+        code.substitution
+          ? finding('dynamic-code', 'deny', `${why} runs code produced by another command`)
+          : finding('dynamic-code', 'ask', `${why} runs code that is only known when it runs`),
+      );
+      return;
+    }
+    this.runText(j, scope, code.value, why, true);
+  }
+
+  /** Parses shell code the command runs; `inheritCd`: it runs where the command runs. */
+  private runText(j: JudgedCommand, scope: Scope, text: string, why: string, inheritCd: boolean): void {
+    if (j.node.depth + 1 > MAX_NESTING) {
+      j.findings.push(finding('nesting', 'ask', `${why} nests shells more than ${MAX_NESTING} deep`));
+      return;
+    }
+    const parsed = parseCommandLine(text, { home: this.options.home, depth: j.node.depth + 1 });
+    for (const p of parsed.problems) {
+      const f = problemFinding(p);
+      j.findings.push({ ...f, reason: `${why}: ${f.reason}` });
+    }
+    if (inheritCd) for (const c of allNodes(parsed.commands)) c.cd = [...j.node.cd, ...c.cd];
+    j.children.push(...parsed.commands.map((c) => this.classify(c, scope)));
+  }
+
+  runScript(
+    j: JudgedCommand,
+    scope: Scope,
+    dirs: CwdCandidates,
+    script: string,
+    extra: readonly Word[],
+    manager: string,
+  ): void {
+    j.readOnly = false;
+    const label = `${manager} ${script === 'test' || script === 'start' ? script : `run ${script}`}`;
+    if (scope.scripts.length >= MAX_SCRIPT_DEPTH) {
+      j.findings.push(
+        finding('nesting', 'ask', `${label}: scripts call scripts more than ${MAX_SCRIPT_DEPTH} deep`),
+      );
+      return;
+    }
+    if (dirs.unknown) {
+      j.findings.push(
+        finding(
+          'package-script',
+          'ask',
+          `${label}: the folder is only known when it runs, so NAVI cannot find package.json`,
+        ),
+      );
+      return;
+    }
+    const cwd = dirs.dirs[dirs.dirs.length - 1]!;
+    const manifest = this.findManifest(cwd);
+    if (!manifest) {
+      j.findings.push(
+        finding(
+          'package-script',
+          'ask',
+          `${label}: no package.json in the workspace at or above ${displayRel(this.env, cwd)}`,
+        ),
+      );
+      return;
+    }
+    const pkg = this.readManifest(manifest);
+    if (!pkg) {
+      j.findings.push(
+        finding('package-script', 'ask', `${label}: ${displayRel(this.env, manifest)} cannot be read`),
+      );
+      return;
+    }
+    const dir = posix.dirname(manifest);
+    let names = [`pre${script}`, script, `post${script}`].filter((n) => Object.hasOwn(pkg.scripts, n));
+    let bodies = new Map<string, unknown>(names.map((n) => [n, pkg.scripts[n]]));
+    if (!Object.hasOwn(pkg.scripts, script)) {
+      if (manager === 'npm' && script === 'start' && fs.existsSync(`${dir}/server.js`)) {
+        bodies = new Map([...bodies, ['start', 'node server.js']]);
+        names = [...names, 'start'];
+      } else {
+        j.findings.push(
+          finding(
+            'package-script',
+            'ask',
+            `${label}: ${displayRel(this.env, manifest)} has no "${script}" script`,
+          ),
+        );
+        return;
+      }
+    }
+    for (const name of names) {
+      const key = `${manifest}#${name}`;
+      if (scope.scripts.includes(key)) {
+        j.findings.push(finding('package-script', 'ask', `the "${name}" script calls itself`));
+        continue;
+      }
+      if (this.isTainted(manifest, name))
+        j.findings.push(
+          finding(
+            'tainted-script',
+            'ask',
+            `The agent changed the "${name}" script in ${displayRel(this.env, manifest)} in this task`,
+          ),
+        );
+      const body = bodies.get(name);
+      if (typeof body !== 'string') {
+        j.findings.push(finding('package-script', 'ask', `the "${name}" script is not text`));
+        continue;
+      }
+      let text = body;
+      if (name === script && extra.length > 0) {
+        if (extra.some((w) => w.value === null))
+          j.findings.push(
+            finding('dynamic-argument', 'ask', `${label} gets arguments only known when it runs`),
+          );
+        text = `${body} ${extra.map((w) => shellQuote(w.value ?? w.raw)).join(' ')}`;
+      }
+      // Script bodies start in the package folder (not where npm was typed), with its
+      // node_modules/.bin first on PATH.
+      const childScope: Scope = { cwd: dir, scriptDir: dir, scripts: [...scope.scripts, key] };
+      this.runText(j, childScope, text, `the "${name}" script`, false);
+    }
+  }
+
+  private findManifest(cwd: string): string | null {
+    let cur = resolveReal(cwd, this.env.cache) ?? posix.normalize(cwd);
+    if (relInside(this.env.root, cur) === null) return null;
+    for (let i = 0; i < 64; i++) {
+      const candidate = `${cur}/package.json`;
+      if (fs.existsSync(candidate)) return candidate;
+      if (cur === this.env.root || cur === '/') return null;
+      cur = posix.dirname(cur);
+    }
+    return null;
+  }
+
+  private readManifest(file: string): { scripts: Record<string, unknown> } | null {
+    if (this.manifests.has(file)) return this.manifests.get(file)!;
+    let result: { scripts: Record<string, unknown> } | null = null;
+    try {
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      if (json && typeof json === 'object') {
+        const scripts = (json as { scripts?: unknown }).scripts;
+        result = {
+          scripts: scripts && typeof scripts === 'object' ? (scripts as Record<string, unknown>) : {},
+        };
+      }
+    } catch {
+      result = null;
+    }
+    this.manifests.set(file, result);
+    return result;
+  }
+
+  private isTainted(manifest: string, script: string): boolean {
+    const tainted = this.options.taintedScripts;
+    if (!tainted || tainted.size === 0) return false;
+    for (const entry of tainted) {
+      let file: string | null = null;
+      let name: string | null = null;
+      const hash = entry.indexOf('#');
+      if (hash >= 0) {
+        file = entry.slice(0, hash);
+        name = entry.slice(hash + 1);
+      } else if (/(^|\/)package\.json$/.test(entry)) file = entry;
+      else name = entry;
+      if (name !== null) name = name.replace(/^scripts\./, '');
+      const fileMatches =
+        file === null ||
+        [this.env.root, this.env.rootGiven].some((base) => {
+          const abs = posix.resolve(base, file!);
+          return abs === manifest || (resolveReal(abs, this.env.cache) ?? abs) === manifest;
+        });
+      if (fileMatches && (name === null || name === script)) return true;
+    }
+    return false;
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Checks across commands
+
+  crossChecks(commands: readonly JudgedCommand[]): void {
+    const all = flatten(commands);
+    // What a network command writes with `>` is a download too (curl … > i.sh; sh i.sh).
+    for (const c of all) {
+      if (!c.network) continue;
+      const dirs = this.cwdCandidates(this.options.cwd, c.node.cd);
+      for (const r of c.node.redirects)
+        if (WRITE_OPS.has(r.op) && !r.dup && r.target?.value)
+          for (const p of this.resolveAll(dirs, r.target.value).paths) c.downloads.push(posix.normalize(p));
+    }
+    // Variables assigned from network output (X=$(curl …)) carry remote code into eval "$X".
+    const tainted = new Set<string>();
+    for (const c of all)
+      for (const a of c.node.assignments)
+        if (a.value?.commands?.some((n) => this.byNode.get(n)?.network)) tainted.add(a.name);
+    const groups = new Map<number, JudgedCommand[]>();
+    for (const c of all) {
+      const g = c.node.pipeline?.group;
+      if (g === undefined) continue;
+      const list = groups.get(g) ?? [];
+      list.push(c);
+      groups.set(g, list);
+    }
+    const upstream = (c: JudgedCommand) => {
+      const p = c.node.pipeline;
+      if (!p || p.stage === 0) return [];
+      return (groups.get(p.group) ?? []).filter((o) => o !== c && o.node.pipeline!.stage < p.stage);
+    };
+    const nameOf = (c: JudgedCommand) => c.program ?? c.argv[0] ?? 'a command';
+    const producers = (w: Word | null | undefined) =>
+      (w?.commands ?? []).map((n) => this.byNode.get(n)).filter((x): x is JudgedCommand => x !== undefined);
+
+    const downloads = new Set(all.flatMap((c) => c.downloads.map((d) => posix.normalize(d))));
+
+    for (const c of all) {
+      const node = c.node;
+      // 1. Code read from a pipe: network upstream → remote code; otherwise unknown code.
+      if (c.codeFromStdin) {
+        const up = upstream(c);
+        const net = up.find((u) => u.network);
+        const script = node.redirects.find((r) => r.op === '<' && r.target?.value);
+        if (net)
+          c.findings.push(
+            finding(
+              'remote-code',
+              'deny',
+              `${nameOf(c)} runs code downloaded by ${nameOf(net)} (a pipe into a shell or interpreter)`,
+            ),
+          );
+        else if (up.length > 0)
+          c.findings.push(finding('dynamic-code', 'ask', `${nameOf(c)} runs commands read from a pipe`));
+        else if (script) {
+          c.executes.push(
+            posix.normalize(
+              this.resolveAll(this.cwdCandidates(this.options.cwd, node.cd), script.target!.value!)
+                .paths[0] ?? '',
+            ),
+          );
+          if (!POSIX_SHELLS.has(nameOf(c)))
+            c.findings.push(finding('interpreter', 'ask', `${nameOf(c)} runs ${script.target!.value}`));
+        } else if (node.stdin) {
+          if (!POSIX_SHELLS.has(nameOf(c)))
+            c.findings.push(
+              finding('interpreter-inline', 'ask', `${nameOf(c)} runs code given in a ${node.stdin.kind}`),
+            );
+        } else
+          c.findings.push(finding('interpreter-inline', 'ask', `${nameOf(c)} reads code from its input`));
+      }
+      // 2. Code from another command's output (sh -c "$(curl …)", eval "$(…)", bash <(curl …)).
+      for (const note of node.notes) {
+        const word =
+          note.kind === 'dynamic-code' ? note.word : note.kind === 'dynamic-command' ? note.word : null;
+        const net = producers(word).find((p) => p.network || flatten([p]).some((x) => x.network));
+        if (net)
+          c.findings.push(
+            finding('remote-code', 'deny', `${nameOf(c)} runs code downloaded by ${nameOf(net)}`),
+          );
+        const variable = word && [...tainted].find((v) => new RegExp(`\\$\\{?${v}\\b`).test(word.raw));
+        if (variable)
+          c.findings.push(
+            finding('remote-code', 'deny', `${nameOf(c)} runs $${variable}, which holds downloaded content`),
+          );
+      }
+      for (const w of node.argv.slice(1)) {
+        if (!w.processSubstitution || !c.executes.length) continue;
+        const net = producers(w).find((p) => p.network);
+        if (net)
+          c.findings.push(
+            finding('remote-code', 'deny', `${nameOf(c)} runs code downloaded by ${nameOf(net)}`),
+          );
+        else if (producers(w).length > 0)
+          c.findings.push(
+            finding('dynamic-code', 'ask', `${nameOf(c)} runs code produced by another command`),
+          );
+      }
+      // 3. Network commands: command output in their arguments, secrets read upstream.
+      if (c.network) {
+        const words = [
+          ...node.argv.slice(1),
+          ...node.assignments.map((a) => a.value).filter((v): v is Word => v !== null),
+        ];
+        for (const w of words) {
+          const from = producers(w);
+          if (from.length > 0 && !w.processSubstitution)
+            c.findings.push(
+              finding(
+                'exfiltration',
+                'deny',
+                `${nameOf(c)} sends the output of ${from.map(nameOf).join(' | ')} over the network (${w.raw})`,
+              ),
+            );
+        }
+        const secret = upstream(c).find((u) => u.readsSecrets);
+        if (secret)
+          c.findings.push(
+            finding(
+              'exfiltration',
+              'deny',
+              `${nameOf(c)} sends what ${nameOf(secret)} read from a secret file over the network`,
+            ),
+          );
+        if (node.stdin?.word.commands?.some((n) => this.byNode.get(n)?.readsSecrets))
+          c.findings.push(
+            finding('exfiltration', 'deny', `${nameOf(c)} sends secret file contents over the network`),
+          );
+      }
+      // 4. A file downloaded earlier in the same text is run.
+      for (const e of c.executes) {
+        if (downloads.has(posix.normalize(e)) && !c.downloads.includes(e))
+          c.findings.push(
+            finding(
+              'remote-code',
+              'deny',
+              `${nameOf(c)} runs ${displayRel(this.env, e)}, which was just downloaded`,
+            ),
+          );
+      }
+    }
+  }
+}
+
+interface CwdCandidates {
+  /** The working directory before each `cd` and after it (any of them may be the real one). */
+  dirs: string[];
+  /** A `cd` to a folder NAVI cannot know came before. */
+  unknown: boolean;
+}
+
+/** The ToolCall a knowledge judge sees for one command. */
+class Call implements ToolCall {
+  changed = false;
+  readonly skip = new Set<number>();
+  /** Words optionWord made for attached option values, and the argument each came from. */
+  private readonly parts = new Map<Word, number>();
+  readonly values: readonly (string | null)[];
+
+  constructor(
+    private readonly c: Classifier,
+    private readonly j: JudgedCommand,
+    private readonly scope: Scope,
+    private readonly dirs: CwdCandidates,
+    readonly name: string,
+    readonly args: readonly Word[],
+  ) {
+    this.values = args.map((w) => w.value);
+  }
+
+  get node(): CommandNode {
+    return this.j.node;
+  }
+
+  ask(detector: DetectorId, reason: string): void {
+    this.j.findings.push(finding(detector, 'ask', reason));
+  }
+
+  deny(detector: DetectorId, reason: string): void {
+    this.j.findings.push(finding(detector, 'deny', reason));
+  }
+
+  changes(): void {
+    this.changed = true;
+  }
+
+  write(target: Word | string, options: { recursive?: boolean; deletes?: boolean } = {}): void {
+    this.changed = true;
+    this.markNotPath(target);
+    this.c.write(this.j, this.dirs, target, options);
+  }
+
+  read(target: Word | string): void {
+    this.markNotPath(target);
+    this.c.read(this.j, this.dirs, target);
+  }
+
+  optionWord(option: OptionArg): Word {
+    const word = option.valueIndex === null ? undefined : this.args[option.valueIndex];
+    if (!word) return literalWord(option.value ?? '');
+    if (option.valueIndex !== option.index) return word;
+    // `--output=FILE`, `-oFILE`: a word of its own for the value part, remembered so that
+    // write/read still know which argument they consumed.
+    const part: Word = {
+      ...word,
+      raw: option.value ?? word.raw,
+      value: word.value === null ? null : option.value,
+    };
+    this.parts.set(part, option.index);
+    return part;
+  }
+
+  private markNotPath(target: Word | string): void {
+    if (typeof target === 'string') return;
+    const i = this.parts.get(target) ?? this.args.indexOf(target);
+    if (i >= 0) this.skip.add(i);
+  }
+
+  network(reason: string, options: { quiet?: boolean } = {}): void {
+    this.j.network = true;
+    this.changed = true;
+    if (!options.quiet) this.ask('network', reason);
+  }
+
+  run(words: readonly Word[], why: string): void {
+    this.changed = true;
+    void why;
+    this.c.runWords(this.j, this.scope, words);
+  }
+
+  runShell(code: Word, why: string): void {
+    this.changed = true;
+    this.c.runShell(this.j, this.scope, code, why);
+  }
+
+  runScript(script: string, extraArgs: readonly Word[], manager: string): void {
+    this.changed = true;
+    this.c.runScript(this.j, this.scope, this.dirs, script, extraArgs, manager);
+  }
+
+  codeFromStdin(): void {
+    this.changed = true;
+    this.j.codeFromStdin = true;
+  }
+
+  executes(target: Word | string): void {
+    this.changed = true;
+    const value = typeof target === 'string' ? target : target.value;
+    if (value === null || (typeof target !== 'string' && target.processSubstitution)) {
+      if (typeof target !== 'string') this.j.executes.push(`/dev/fd/${this.j.executes.length}`);
+      return;
+    }
+    for (const p of this.c.resolveAll(this.dirs, value).paths) this.j.executes.push(posix.normalize(p));
+  }
+
+  downloads(target: string): void {
+    for (const p of this.c.resolveAll(this.dirs, target).paths) this.j.downloads.push(posix.normalize(p));
+  }
+
+  notPaths(...indexes: number[]): void {
+    for (const i of indexes) this.skip.add(i);
+  }
+
+  gitRemotes() {
+    return this.c.gitRemotes();
+  }
+
+  resolve(target: string): string | null {
+    const { paths, unknown } = this.c.resolveAll(this.dirs, target);
+    if (unknown && !target.startsWith('/')) return null;
+    return paths.find((p) => !this.c.inWorkspace(p)) ?? paths[0] ?? null;
+  }
+
+  inWorkspace(abs: string): boolean {
+    return this.c.inWorkspace(abs);
+  }
+}
+
+function codeVia(via: 'shell' | 'eval' | 'stdin' | 'wrapper', node: CommandNode): string {
+  const name = node.argv[0] ? wordText(node.argv[0]) : 'The command';
+  if (via === 'eval') return 'eval';
+  if (via === 'stdin') return `${name} (reading a heredoc)`;
+  return `${name} -c`;
+}
+
+function displayArgv(node: CommandNode): string[] {
+  if (node.kind === 'assignment') return node.assignments.map((a) => a.raw);
+  if (node.kind === 'declaration') return [...node.argv.map(wordText), ...node.assignments.map((a) => a.raw)];
+  if (node.kind === 'redirect')
+    return node.redirects.map((r) => `${r.op}${r.target ? wordText(r.target) : ''}`);
+  return node.argv.map(wordText);
+}
+
+function displayRel(env: PathEnv, abs: string): string {
+  const real = resolveReal(abs, env.cache) ?? abs;
+  const rel = relInside(env.root, real) ?? relInside(env.rootGiven, posix.normalize(abs));
+  return rel === null ? abs : rel === '' ? '.' : rel;
+}
+
+/** Single-quotes a word for bash. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The effect a detector has by default (for docs and tests). */
+export function defaultEffect(detector: DetectorId): 'ask' | 'deny' {
+  return DETECTORS[detector].effect === 'deny' ? 'deny' : 'ask';
+}

@@ -1,0 +1,271 @@
+import * as path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import type { ApprovalParams, ApprovalResult } from '../../protocol/approvals';
+import type { AuditActor } from '../../protocol/audit';
+import { ErrorCodes, NaviError } from '../../protocol/errors';
+import type { Verdict } from '../../protocol/policy';
+import type { CheckParams, RunOutcome, RunParams } from '../../protocol/requests';
+import type { AuditLog } from '../audit/log';
+import type { Logger } from '../taskContext';
+import { AlwaysAllowStore } from './alwaysAllow';
+import type { PolicyLoader } from './policyLayers';
+import { judgeCommand, judgeEdit, type JudgeContext } from './policy';
+import { runCommand, type OutputStream } from './runner';
+import type { SandboxProbe } from './sandbox';
+
+/** The ports the command pipeline needs; server/main.ts builds the real ones, tests pass their own. */
+export interface PipelinePorts {
+  /** Where every step is recorded before it happens (the local audit log). */
+  audit: Pick<AuditLog, 'append'>;
+  /** Asks the client (sidebar or CLI prompt) and resolves with its answer; rejects or times out as deny. */
+  requestApproval(params: ApprovalParams, signal: AbortSignal): Promise<ApprovalResult>;
+  policies: PolicyLoader;
+  alwaysAllow: AlwaysAllowStore;
+  sandbox: () => Promise<SandboxProbe>;
+  /** Folder for full command logs. */
+  logDir: string;
+  approvalTimeoutMs: number;
+  home: string;
+  log: Logger;
+}
+
+export interface PipelineContext {
+  signal: AbortSignal;
+  onOutput?: (chunk: string, stream: OutputStream) => void | Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+
+async function judgeContext(
+  p: { cwd: string; workspaceRoot: string; trusted: boolean },
+  ports: PipelinePorts,
+): Promise<JudgeContext> {
+  const sandbox = await ports.sandbox();
+  return {
+    cwd: path.resolve(p.workspaceRoot, p.cwd),
+    workspaceRoot: p.workspaceRoot,
+    home: ports.home,
+    policy: await ports.policies.load(p.workspaceRoot, p.trusted),
+    trusted: p.trusted,
+    sandbox: sandbox.available,
+    alwaysAllow: ports.alwaysAllow.list(p.workspaceRoot),
+  };
+}
+
+/** `navi/check`: the verdict for a command text or an edit path; nothing runs, nothing is recorded. */
+export async function check(params: CheckParams, ports: PipelinePorts): Promise<Verdict> {
+  const ctx = await judgeContext(params, ports);
+  return params.command !== undefined ? judgeCommand(params.command, ctx) : judgeEdit(params.editPath!, ctx);
+}
+
+/**
+ * `navi/run`: judge, ask when needed, run in the sandbox, and record every step in the audit log
+ * BEFORE it happens (the proposal and verdict before asking, the decision before running). If the
+ * log cannot record, nothing runs.
+ */
+export async function run(
+  params: RunParams,
+  ports: PipelinePorts,
+  ctx: PipelineContext,
+): Promise<RunOutcome> {
+  const commandId = uuidv7();
+  const workspace = params.workspaceRoot;
+  const record = async (event: Parameters<AuditLog['append']>[0]) => {
+    try {
+      await ports.audit.append(event);
+    } catch (error) {
+      ports.log.error('The audit log could not record an event; the command will not run', error);
+      throw new NaviError(
+        ErrorCodes.AuditUnavailable,
+        'NAVI could not write its audit log, so it will not run the command.',
+        {
+          hint: 'Run "navi audit verify" to check the log, then try again.',
+        },
+      );
+    }
+  };
+  const actorOf = (by: string): AuditActor =>
+    by === 'cli-yes' || by === 'timeout' || by === 'restricted-mode'
+      ? { kind: 'system', id: by }
+      : { kind: 'user', id: by };
+  const outcome = (rest: Omit<RunOutcome, 'runId' | 'commandId'>): RunOutcome => ({
+    runId: params.runId,
+    commandId,
+    ...rest,
+  });
+
+  const proposer = params.proposer === 'user' ? { kind: 'user' as const } : { kind: 'agent' as const };
+  await record({
+    type: 'command.proposed',
+    actor: proposer,
+    workspace,
+    data: { commandId, command: params.command, cwd: params.cwd, proposer: params.proposer },
+  });
+
+  if (!params.trusted) {
+    throw new NaviError(
+      ErrorCodes.WorkspaceNotTrusted,
+      'This workspace is in Restricted Mode: NAVI runs nothing here.',
+      {
+        hint: 'Trust the workspace (Manage Workspace Trust) to let NAVI run commands.',
+      },
+    );
+  }
+  const judge = await judgeContext(params, ports);
+  const verdict = await judgeCommand(params.command, judge);
+  await record({
+    type: 'command.verdict',
+    actor: { kind: 'policy' },
+    workspace,
+    data: {
+      commandId,
+      verdict: verdict.verdict,
+      reasons: verdict.reasons,
+      ruleIds: verdict.rules.map((r) => r.id),
+    },
+  });
+
+  if (verdict.verdict === 'deny') {
+    return outcome({ verdict, ran: false, message: `Denied: ${verdict.reasons.join('; ') || 'policy'}` });
+  }
+
+  let decision: RunOutcome['decision'];
+  if (verdict.verdict === 'ask') {
+    const single = verdict.commands.length === 1 ? verdict.commands[0] : undefined;
+    // "Always allow" only for one exact command with arguments — never a pipeline, never a bare name.
+    const canAlwaysAllow = single !== undefined && single.argv.length >= 2 && single.verdict !== 'deny';
+    let answer: ApprovalResult;
+    let approvalId: string | undefined;
+    if (params.autoApprove) {
+      answer = { decision: 'allowOnce', by: 'cli-yes' };
+    } else {
+      approvalId = uuidv7();
+      answer = await askWithTimeout(
+        ports,
+        {
+          approvalId,
+          command: params.command,
+          cwd: params.cwd,
+          reasons: verdict.reasons.length ? verdict.reasons : ['This command needs approval.'],
+          rules: verdict.rules.map(({ id, layer, justification }) => ({ id, layer, justification })),
+          risk: verdict.risk,
+          canAlwaysAllow,
+          timeoutMs: ports.approvalTimeoutMs,
+        },
+        ctx.signal,
+      );
+      if (answer.decision === 'alwaysAllow' && !canAlwaysAllow)
+        answer = { decision: 'allowOnce', by: answer.by };
+    }
+    decision = answer;
+    const byKind =
+      answer.by === 'cli-yes'
+        ? 'cli-yes'
+        : answer.by === 'timeout'
+          ? 'timeout'
+          : answer.by === 'restricted-mode'
+            ? 'untrusted-workspace'
+            : answer.by === 'error'
+              ? 'error'
+              : 'user';
+    if (answer.decision === 'deny') {
+      await record({
+        type: 'command.denied',
+        actor: actorOf(answer.by),
+        workspace,
+        data: { commandId, by: byKind, scope: 'once', ...(approvalId ? { approvalId } : {}) },
+      });
+      const why = answer.by === 'timeout' ? 'nobody answered in time' : `denied by ${answer.by}`;
+      return outcome({ verdict, decision, ran: false, message: `Not run: ${why}.` });
+    }
+    let expiresAt: string | undefined;
+    if (answer.decision === 'alwaysAllow' && single) {
+      const entry = ports.alwaysAllow.add({ workspace, argv: single.argv, by: answer.by });
+      expiresAt = new Date(entry.expiresAt).toISOString();
+    }
+    await record({
+      type: 'command.approved',
+      actor: actorOf(answer.by),
+      workspace,
+      data: {
+        commandId,
+        by: byKind,
+        scope: answer.decision === 'alwaysAllow' ? 'always' : 'once',
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(approvalId ? { approvalId } : {}),
+      },
+    });
+  }
+
+  const sandbox = await ports.sandbox();
+  const policy = judge.policy;
+  const result = await runCommand(
+    {
+      command: params.command,
+      cwd: judge.cwd,
+      workspaceRoot: workspace,
+      timeoutMs: params.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      network: policy.network === 'allow',
+      protectedPaths: policy.protectedPaths,
+      hiddenPaths: policy.hiddenPaths,
+      sandbox: sandbox.available,
+      logDir: ports.logDir,
+    },
+    { signal: ctx.signal, onOutput: ctx.onOutput },
+  );
+  await record({
+    type: 'command.executed',
+    actor: { kind: 'system' },
+    workspace,
+    data: {
+      commandId,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: Math.round(result.durationMs),
+      timedOut: result.timedOut,
+      cancelled: result.cancelled,
+      sandboxed: result.sandboxed,
+      output: { bytes: result.output.bytes, sha256: result.output.sha256 },
+    },
+  });
+  const where = result.sandboxed ? 'in the sandbox' : 'without a sandbox';
+  const how = result.timedOut
+    ? `stopped after ${Math.round(result.durationMs / 1000)} s (timeout)`
+    : result.cancelled
+      ? 'cancelled'
+      : result.exitCode !== null
+        ? `exit ${result.exitCode}`
+        : `killed by ${result.signal}`;
+  return outcome({ verdict, decision, ran: true, result, message: `Ran ${where}: ${how}.` });
+}
+
+/** The client's answer, or `deny` when it does not come within the timeout, fails or the run is cancelled. */
+async function askWithTimeout(
+  ports: PipelinePorts,
+  params: ApprovalParams,
+  signal: AbortSignal,
+): Promise<ApprovalResult> {
+  const abort = new AbortController();
+  const onAbort = () => abort.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      ports.requestApproval(params, abort.signal).catch((error: unknown): ApprovalResult => {
+        ports.log.warn(`Approval request failed, treating it as deny: ${String(error)}`);
+        return { decision: 'deny', by: 'error' };
+      }),
+      new Promise<ApprovalResult>((resolve) => {
+        timer = setTimeout(() => resolve({ decision: 'deny', by: 'timeout' }), params.timeoutMs);
+      }),
+      new Promise<ApprovalResult>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
