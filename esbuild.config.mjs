@@ -22,7 +22,14 @@ const common = {
   define: { 'process.env.NAVI_VERSION': JSON.stringify(version) },
 };
 
-const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+// web-tree-sitter's ESM build reads import.meta.url, which is empty in a CJS bundle: take its CJS build.
+const node = {
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  alias: { 'web-tree-sitter': createRequire(import.meta.url).resolve('web-tree-sitter') },
+};
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [

@@ -12,7 +12,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type { AgentState } from '../protocol/webviewMessages';
-import { AgentInfoResult, agentInfo } from '../protocol/requests';
+import { AgentInfoResult, agentInfo, type InitializationOptions } from '../protocol/requests';
 import { readSetting } from './config';
 
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
@@ -26,9 +26,16 @@ export class Agent implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<AgentState>();
   readonly onDidChangeState = this.stateEmitter.event;
+  private readonly infoEmitter = new vscode.EventEmitter<AgentInfoResult>();
+  /** Fires with `navi/agentInfo` after every start (sandbox state, audit log). */
+  readonly onDidStart = this.infoEmitter.event;
+  /** What the running agent said about itself at its last start. */
+  lastInfo: AgentInfoResult | undefined;
+  /** True while start() brings the agent up (it announces the agent itself). */
+  private inStart = false;
   private current: AgentState = 'stopped';
   private crashes: number[] = [];
-  private readonly disposables: vscode.Disposable[] = [this.stateEmitter];
+  private readonly disposables: vscode.Disposable[] = [this.stateEmitter, this.infoEmitter];
   /** Handlers for server → client requests, installed on every client (they survive restarts). */
   private readonly requestHandlers: ((client: LanguageClient) => vscode.Disposable)[] = [];
   private clientDisposables: vscode.Disposable[] = [];
@@ -55,6 +62,12 @@ export class Agent implements vscode.Disposable {
       outputChannel: this.log,
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
       errorHandler: this.errorHandler(),
+      // Read again at every (re)start: the state folder, the log, the approval timeout.
+      initializationOptions: (): InitializationOptions => ({
+        client: 'extension',
+        stateDir: this.context.globalStorageUri.fsPath,
+        approvalTimeoutMs: readSetting('approvals.timeoutSeconds', this.log) * 1000,
+      }),
       initializationFailedHandler: (error) => {
         this.log.error(`NAVI agent failed to initialize: ${String(error)}`);
         return false;
@@ -67,18 +80,29 @@ export class Agent implements vscode.Disposable {
     this.disposables.push(
       client.onDidChangeState(({ newState }) => {
         if (newState === State.Starting) this.setState('starting');
-        else if (newState === State.Running) this.setState('running');
-        else if (this.current !== 'failed') this.setState('stopped');
+        else if (newState === State.Running) {
+          this.setState('running');
+          // After a crash the client restarts the agent itself: tell the panel what it now has.
+          if (!this.inStart)
+            this.info().then(
+              (info) => this.announce(info),
+              () => undefined,
+            );
+        } else if (this.current !== 'failed') this.setState('stopped');
       }),
     );
     this.setState('starting');
+    this.inStart = true;
     try {
       await client.start();
       const info = await this.info();
       this.log.info(`NAVI agent ${info.version} running (pid ${info.pid}, node ${info.node})`);
+      this.announce(info);
     } catch (error) {
       this.setState('failed', String(error));
       throw error;
+    } finally {
+      this.inStart = false;
     }
   }
 
@@ -117,6 +141,13 @@ export class Agent implements vscode.Disposable {
     const client = this.client;
     if (!client) throw new Error('The NAVI agent is not running.');
     return AgentInfoResult.parse(await client.sendRequest(agentInfo.type, {}));
+  }
+
+  private announce(info: AgentInfoResult): void {
+    this.lastInfo = info;
+    if (!info.sandbox.available)
+      this.log.warn(`Commands run without an OS sandbox: ${info.sandbox.reason ?? 'unavailable'}.`);
+    this.infoEmitter.fire(info);
   }
 
   private async whenRunning(): Promise<void> {

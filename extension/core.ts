@@ -3,6 +3,7 @@ import { Agent } from './client';
 import { readSetting } from './config';
 import { ApprovalController } from './features/approvals';
 import { commandTable } from './features/commands';
+import { RunController } from './features/runs';
 import { ScanController } from './features/scan';
 import { SidebarProvider } from './webview/sidebarProvider';
 
@@ -15,9 +16,10 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const agent = new Agent(context, log);
   const scans = new ScanController(agent, log);
   const approvals = new ApprovalController(agent, log);
-  const sidebar = new SidebarProvider(context.extensionUri, version, agent, scans, approvals, log);
-  const commands = commandTable({ agent, scans, log });
-  context.subscriptions.push(agent, scans, approvals, sidebar);
+  const runs = new RunController(agent, log);
+  const sidebar = new SidebarProvider(context.extensionUri, version, { agent, scans, approvals, runs }, log);
+  const commands = commandTable({ agent, scans, runs, log });
+  context.subscriptions.push(agent, scans, approvals, runs, sidebar);
 
   agent.start().then(
     () => {

@@ -19,6 +19,8 @@ export type RuleRef = z.infer<typeof RuleRef>;
 export const ApprovalParams = z.object({
   /** Unique id of this approval request. */
   approvalId: z.string().min(1).max(100),
+  /** The `navi/run` request (its `runId`) that waits for this answer, when there is one. */
+  runId: z.string().min(1).max(100).optional(),
   /** The command text as it will run (secrets already redacted). */
   command: z.string().max(20_000),
   /** Working directory, absolute. */

@@ -260,7 +260,44 @@ export type CommandOutputParams = z.infer<typeof CommandOutputParams>;
 /** Server → client. Output of a running `navi/run` command, as it arrives (already redacted). */
 export const commandOutput = notification('navi/commandOutput', 'serverToClient', CommandOutputParams);
 
+// ---------------------------------------------------------------------------------------------
+// navi/auditExport
+
+export const AuditExportParams = z
+  .object({
+    /** `json` (one array), `ndjson` (one event per line, as stored) or `csv` (RFC 4180, formula-safe). */
+    format: z.enum(['json', 'ndjson', 'csv']),
+    /** Only events at or after this instant (ISO-8601 with an offset or `Z`). */
+    since: z.iso.datetime({ offset: true }).optional(),
+    /** The file to write (absolute; created or replaced, mode 0600). */
+    output: AbsolutePath,
+  })
+  .strict();
+export type AuditExportParams = z.infer<typeof AuditExportParams>;
+
+export const AuditExportResult = z.object({
+  /** The file written. */
+  file: z.string(),
+  /** Its size in bytes. */
+  bytes: z.number().int().nonnegative(),
+  /** The audit log it was exported from. */
+  auditLog: z.string(),
+});
+export type AuditExportResult = z.infer<typeof AuditExportResult>;
+
+/**
+ * Client → server. Exports this agent's audit log (the one `navi/agentInfo` names) to a file,
+ * streamed, without verifying it (`navi audit verify` does). Errors: -32602; 41001 when there is
+ * no audit log yet; 41003 when the output cannot be written.
+ */
+export const auditExport = request(
+  'navi/auditExport',
+  'clientToServer',
+  AuditExportParams,
+  AuditExportResult,
+);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
-export const requests = [agentInfo, scan, check, run, approval] as const;
+export const requests = [agentInfo, scan, check, run, auditExport, approval] as const;
 /** All notifications. */
 export const notifications = [scanSummary, commandOutput] as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApprovalDecision, ApprovalParams } from './approvals';
+import { Effect } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
 
 /**
@@ -54,6 +55,49 @@ export const HostMessage = z.discriminatedUnion('kind', [
     kind: z.literal('approvalRequested'),
     approval: ApprovalParams.extend({ expiresAt: z.number() }),
   }),
+  /** Whether commands run in the OS sandbox here (after every agent start). */
+  z.object({
+    kind: z.literal('sandbox'),
+    available: z.boolean(),
+    /** Why not, and what to install. */
+    reason: z.string().optional(),
+  }),
+  /** A command was sent to the agent (from the palette, the panel or a task). */
+  z.object({
+    kind: z.literal('runStarted'),
+    runId: z.string(),
+    command: z.string(),
+    cwd: z.string(),
+    /** Epoch ms. */
+    startedAt: z.number(),
+  }),
+  /**
+   * The latest output of a running command: the last `RUN_TAIL_CHARS` characters (already
+   * redacted by the agent) and the total size so far. Sent at most every 150 ms per command,
+   * replacing what the panel shows, so a command printing 100 MB never floods the panel.
+   */
+  z.object({
+    kind: z.literal('runOutput'),
+    runId: z.string(),
+    tail: z.string(),
+    /** Characters received so far. */
+    total: z.number().int().nonnegative(),
+  }),
+  /** The command finished, was denied or failed to start. */
+  z.object({
+    kind: z.literal('runFinished'),
+    runId: z.string(),
+    /** The policy's verdict, when the agent judged it. */
+    verdict: Effect.optional(),
+    ran: z.boolean(),
+    /** One sentence: "Ran in the sandbox: exit 0.", "Not run: denied by ana." */
+    message: z.string(),
+    exitCode: z.number().int().nullable().optional(),
+    /** True when it ran and exited 0. */
+    ok: z.boolean(),
+    /** The full redacted output on disk, when it ran. */
+    logFile: z.string().optional(),
+  }),
   /** An approval was answered (here, in a notification, by timeout, or because the agent restarted). */
   z.object({
     kind: z.literal('approvalResolved'),
@@ -86,6 +130,10 @@ export const PanelMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('showLog') }),
   /** Open the Workspace Trust editor. */
   z.object({ kind: z.literal('manageTrust') }),
+  /** Ask for a command to run (the host shows an input box, like NAVI: Run Command…). */
+  z.object({ kind: z.literal('runCommand') }),
+  /** Stop a running command (the agent stops its whole process group). */
+  z.object({ kind: z.literal('cancelRun'), runId: z.string().min(1).max(100) }),
   /** The user's answer to a pending approval. */
   z.object({
     kind: z.literal('decideApproval'),
@@ -94,3 +142,6 @@ export const PanelMessage = z.discriminatedUnion('kind', [
   }),
 ]);
 export type PanelMessage = z.infer<typeof PanelMessage>;
+
+/** How much of a command's latest output the panel shows (characters). */
+export const RUN_TAIL_CHARS = 32 * 1024;

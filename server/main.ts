@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CancellationTokenSource,
   createConnection,
@@ -7,7 +10,9 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { ApprovalResult } from '../protocol/approvals';
+import { ErrorCodes, NaviError } from '../protocol/errors';
 import * as requests from '../protocol/requests';
+import { exportAudit } from './audit/export';
 import { openAuditLog, type AuditLog } from './audit/log';
 import { AlwaysAllowStore } from './exec/alwaysAllow';
 import { check, run, type PipelinePorts } from './exec/pipeline';
@@ -126,7 +131,7 @@ handle(connection, log, requests.agentInfo, async () => {
     version: NAVI_VERSION,
     pid: process.pid,
     node: process.version,
-    tasks: ['scan', 'check', 'run'],
+    tasks: ['scan', 'check', 'run', 'auditExport'],
     sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
     auditLog: auditPath(),
   };
@@ -149,6 +154,31 @@ handle(connection, log, requests.run, (params, ctx) =>
       connection.sendNotification(requests.commandOutput.type, { runId: params.runId, stream, chunk }),
   }),
 );
+
+handle(connection, log, requests.auditExport, async (params) => {
+  const file = auditPath();
+  if (!fs.existsSync(file))
+    throw new NaviError(ErrorCodes.PathNotFound, 'There is no audit trail yet.', {
+      path: file,
+      hint: 'NAVI starts its audit trail when it first judges or runs a command.',
+    });
+  const since = params.since === undefined ? undefined : new Date(params.since);
+  try {
+    await pipeline(
+      Readable.from(exportAudit(file, { format: params.format, ...(since ? { since } : {}) })),
+      fs.createWriteStream(params.output, { mode: 0o600 }),
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'EISDIR' || code === 'EROFS')
+      throw new NaviError(ErrorCodes.PermissionDenied, `NAVI could not write ${params.output} (${code}).`, {
+        path: params.output,
+        hint: 'Choose a folder you can write to.',
+      });
+    throw error;
+  }
+  return { file: params.output, bytes: fs.statSync(params.output).size, auditLog: file };
+});
 
 connection.onShutdown(async () => {
   killAllCommands();

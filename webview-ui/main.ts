@@ -4,6 +4,7 @@ import type { ScanReport, ScanSummary } from '../protocol/scanReport';
 import { button, h } from './dom';
 import { countdown, renderApprovals, type PendingApproval } from './views/approvals';
 import { renderFindings, renderSummary } from './views/report';
+import { renderRuns, updateRunOutput, type RunItem } from './views/runs';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -24,6 +25,9 @@ const model: {
   agentMessage?: string;
   scan: ScanView;
   approvals: Map<string, PendingApproval>;
+  /** Null until the agent said; then whether commands run in the OS sandbox. */
+  sandbox: { available: boolean; reason?: string } | null;
+  runs: Map<string, RunItem>;
 } = {
   version: '',
   trusted: true,
@@ -31,7 +35,12 @@ const model: {
   agent: 'starting',
   scan: { state: 'idle' },
   approvals: new Map(),
+  sandbox: null,
+  runs: new Map(),
 };
+
+/** Runs the panel keeps (the host keeps the same number). */
+const KEEP_RUNS = 5;
 let initialised = false;
 
 const app = document.getElementById('app')!;
@@ -39,11 +48,16 @@ const app = document.getElementById('app')!;
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = HostMessage.safeParse(event.data);
   if (!parsed.success) return; // not ours (VS Code posts its own messages into webviews too)
-  apply(parsed.data);
+  // Output of a running command updates its own <pre>; everything else re-renders the panel.
+  if (
+    apply(parsed.data) === 'output' &&
+    updateRunOutput(app, model.runs.get((parsed.data as { runId: string }).runId)!)
+  )
+    return;
   render();
 });
 
-function apply(message: HostMessage): void {
+function apply(message: HostMessage): 'output' | void {
   switch (message.kind) {
     case 'init':
       initialised = true;
@@ -85,6 +99,27 @@ function apply(message: HostMessage): void {
     case 'approvalResolved':
       model.approvals.delete(message.approvalId);
       return;
+    case 'sandbox':
+      model.sandbox = { available: message.available, ...(message.reason ? { reason: message.reason } : {}) };
+      return;
+    case 'runStarted':
+      model.runs.set(message.runId, { ...message, tail: '', total: 0 });
+      for (const id of [...model.runs.keys()].slice(0, Math.max(0, model.runs.size - KEEP_RUNS)))
+        model.runs.delete(id);
+      return;
+    case 'runOutput': {
+      const r = model.runs.get(message.runId);
+      if (!r) return;
+      const first = r.total === 0;
+      r.tail = message.tail;
+      r.total = message.total;
+      return first ? undefined : 'output';
+    }
+    case 'runFinished': {
+      const r = model.runs.get(message.runId);
+      if (r) r.finished = message;
+      return;
+    }
     default: {
       const unreachable: never = message;
       return unreachable;
@@ -97,7 +132,20 @@ function render(): void {
   const approvals = renderApprovals([...model.approvals.values()], (approvalId, decision) =>
     send({ kind: 'decideApproval', approvalId, decision }),
   );
-  const children: (HTMLElement | null)[] = [agentBanner(), trustBanner(), approvals, ...scanSection()];
+  const runs = renderRuns([...model.runs.values()], {
+    cancel: (runId) => send({ kind: 'cancelRun', runId }),
+    runCommand: () => send({ kind: 'runCommand' }),
+    trusted: model.trusted,
+    waiting: new Set([...model.approvals.values()].flatMap((a) => (a.runId ? [a.runId] : []))),
+  });
+  const children: (HTMLElement | null)[] = [
+    agentBanner(),
+    trustBanner(),
+    sandboxBanner(),
+    approvals,
+    runs,
+    ...scanSection(),
+  ];
   app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
 }
 
@@ -114,13 +162,23 @@ function agentBanner(): HTMLElement | null {
   );
 }
 
+function sandboxBanner(): HTMLElement | null {
+  if (!model.trusted || !model.sandbox || model.sandbox.available) return null;
+  return h(
+    'div',
+    { className: 'banner', role: 'note', testid: 'sandbox-banner' },
+    h('strong', {}, 'No OS sandbox. '),
+    `Commands run without one here${model.sandbox.reason ? ` (${model.sandbox.reason})` : ''}, so NAVI asks before anything that is not read-only.`,
+  );
+}
+
 function trustBanner(): HTMLElement | null {
   if (model.trusted) return null;
   return h(
     'div',
     { className: 'banner', role: 'note', testid: 'trust-banner' },
     h('strong', {}, 'Restricted Mode. '),
-    'NAVI scans this folder read-only. Running tests, commands and fixes needs a trusted workspace.',
+    'NAVI scans this folder read-only and runs nothing here: running tests, commands and fixes needs a trusted workspace (and the workspace policy is ignored until then).',
     ' ',
     button('Manage Workspace Trust', () => send({ kind: 'manageTrust' }), { className: 'link' }),
   );

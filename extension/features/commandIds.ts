@@ -3,5 +3,11 @@
  * without loading the rest of the extension; `commandTable` is typed by this list, and a test
  * checks it against `contributes.commands`.
  */
-export const COMMAND_IDS = ['navi.scanRepository', 'navi.showLog', 'navi.restartAgent'] as const;
+export const COMMAND_IDS = [
+  'navi.scanRepository',
+  'navi.runCommand',
+  'navi.exportAudit',
+  'navi.showLog',
+  'navi.restartAgent',
+] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];

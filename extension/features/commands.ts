@@ -1,13 +1,16 @@
 import * as vscode from 'vscode';
 import type { ScanReport } from '../../protocol/scanReport';
 import type { Agent } from '../client';
+import { exportAuditTrail } from './auditExport';
 import type { CommandId } from './commandIds';
+import type { RunController } from './runs';
 import type { ScanController } from './scan';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
 
 export interface CommandDeps {
   agent: Agent;
   scans: ScanController;
+  runs: RunController;
   log: vscode.LogOutputChannel;
 }
 
@@ -22,6 +25,14 @@ export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unk
       void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
       return deps.scans.scan(arg instanceof vscode.Uri ? arg : undefined);
     },
+    /**
+     * Runs a command through NAVI's policy, approvals and sandbox (asks for it when not given;
+     * tests pass the text and `{ cwd }`). Resolves with the agent's RunOutcome.
+     */
+    'navi.runCommand': (command?: unknown, options?: unknown) =>
+      deps.runs.run(typeof command === 'string' ? command : undefined, runOptions(options)),
+    /** Exports the audit trail to a file (asks for the format and the file unless given `{format, output}`). */
+    'navi.exportAudit': (arg?: unknown) => exportAuditTrail(deps.agent, deps.log, arg),
     'navi.showLog': () => deps.log.show(),
     'navi.restartAgent': async () => {
       try {
@@ -35,4 +46,10 @@ export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unk
       }
     },
   };
+}
+
+function runOptions(value: unknown): { cwd?: string } {
+  if (value && typeof value === 'object' && typeof (value as { cwd?: unknown }).cwd === 'string')
+    return { cwd: (value as { cwd: string }).cwd };
+  return {};
 }

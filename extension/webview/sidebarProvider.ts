@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PanelMessage, type HostMessage } from '../../protocol/webviewMessages';
 import type { Agent } from '../client';
+import type { AgentInfoResult } from '../../protocol/requests';
 import type { ApprovalController } from '../features/approvals';
+import type { RunController } from '../features/runs';
 import type { ScanController } from '../features/scan';
 import { panelHtml } from './html';
 
@@ -15,19 +17,25 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
 
+  private readonly agent: Agent;
+  private readonly scans: ScanController;
+  private readonly approvals: ApprovalController;
+  private readonly runs: RunController;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly version: string,
-    private readonly agent: Agent,
-    private readonly scans: ScanController,
-    private readonly approvals: ApprovalController,
+    parts: { agent: Agent; scans: ScanController; approvals: ApprovalController; runs: RunController },
     private readonly log: vscode.LogOutputChannel,
   ) {
-    approvals.panelVisible = () => this.view?.visible === true && this.ready;
+    ({ agent: this.agent, scans: this.scans, approvals: this.approvals, runs: this.runs } = parts);
+    this.approvals.panelVisible = () => this.view?.visible === true && this.ready;
     this.disposables.push(
-      scans.onMessage((m) => this.post(m)),
-      approvals.onMessage((m) => this.post(m)),
-      agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
+      this.scans.onMessage((m) => this.post(m)),
+      this.approvals.onMessage((m) => this.post(m)),
+      this.runs.onMessage((m) => this.post(m)),
+      this.agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
+      this.agent.onDidStart((info) => this.post(sandboxMessage(info))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
     );
   }
@@ -74,9 +82,22 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
             folders.length === 1 ? folders[0]!.name : folders.length > 1 ? `${folders.length} folders` : null,
           agent: this.agent.state,
         });
-        for (const m of [...this.scans.replay(), ...this.approvals.replay()]) this.post(m);
+        const info = this.agent.lastInfo;
+        for (const m of [
+          ...(info ? [sandboxMessage(info)] : []),
+          ...this.scans.replay(),
+          ...this.runs.replay(),
+          ...this.approvals.replay(),
+        ])
+          this.post(m);
         return;
       }
+      case 'runCommand':
+        await vscode.commands.executeCommand('navi.runCommand');
+        return;
+      case 'cancelRun':
+        this.runs.cancel(message.runId);
+        return;
       case 'scan':
         await vscode.commands.executeCommand('navi.scanRepository');
         return;
@@ -129,4 +150,12 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function sandboxMessage(info: AgentInfoResult): HostMessage {
+  return {
+    kind: 'sandbox',
+    available: info.sandbox.available,
+    ...(info.sandbox.reason ? { reason: info.sandbox.reason } : {}),
+  };
 }

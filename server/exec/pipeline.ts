@@ -144,6 +144,7 @@ export async function run(
         ports,
         {
           approvalId,
+          runId: params.runId,
           command: params.command,
           cwd: params.cwd,
           reasons: verdict.reasons.length ? verdict.reasons : ['This command needs approval.'],

@@ -1,0 +1,150 @@
+// Approvals in a real VS Code: a command that needs approval waits in NAVI's sidebar; Deny stops
+// it, Allow once runs it (in the sandbox), and the audit trail exported from the palette shows
+// both decisions, in order, with who made them.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { useSession } from './lib/session.mjs';
+import { naviView, openNaviContainer, screenshot, waitForText } from './lib/workbench.mjs';
+
+/** Opens a palette command whose handler asks with an input box or a quick pick (the widget stays open). */
+async function startPaletteCommand(page, title) {
+  const widget = page.locator('.quick-input-widget');
+  await page.keyboard.press('F1');
+  const input = widget.locator('input').first();
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row.focused', { hasText: title }).waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  return widget;
+}
+
+/** NAVI: Run Command… with `text` typed into its input box. */
+async function runInNavi(page, text) {
+  const widget = await startPaletteCommand(page, 'NAVI: Run Command…');
+  await widget.locator('.quick-input-title', { hasText: 'NAVI: Run Command' }).waitFor({ state: 'visible' });
+  const input = widget.locator('input').first();
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+}
+
+describe('NAVI approvals: a command that needs approval (code-server + Chromium)', function () {
+  this.timeout(180_000);
+  const getSession = useSession('approvals');
+  // Inline code is always `ask`: it writes a marker file only if it really runs.
+  const marker = (name) => `node -e "require('fs').writeFileSync('${name}', 'ran')"`;
+  let deniedFile;
+  let allowedFile;
+
+  before(() => {
+    deniedFile = path.join(getSession().fixture.dir, 'denied.txt');
+    allowedFile = path.join(getSession().fixture.dir, 'allowed.txt');
+  });
+
+  it('shows the pending approval in the sidebar, and Deny stops the command', async () => {
+    const { page } = getSession();
+    await openNaviContainer(page);
+    await runInNavi(page, marker('denied.txt'));
+
+    const view = naviView(page);
+    const card = view.locator('[data-testid="approval"]');
+    await card.waitFor({ state: 'visible', timeout: 60_000 });
+    await waitForText(card.locator('[data-testid="approval-command"]'), /denied\.txt/);
+    const text = await card.innerText();
+    assert.match(text, /node -e/i, 'the reason names the inline code');
+    assert.match(text, /high risk/i, 'the risk is shown');
+    assert.match(text, /builtin:interpreter-inline/, 'the rule that asked is shown');
+    assert.match(text, /Denied automatically in \d+:\d\d/, 'the timeout countdown is shown');
+    await screenshot(page, 'approval-pending');
+
+    await card.locator('[data-testid="approve-deny"]').click();
+    await card.waitFor({ state: 'detached' });
+    const run = view.locator('[data-testid="run"]', { hasText: 'denied.txt' });
+    await waitForText(run.locator('[data-testid="run-status"]'), /^Not run: denied by /);
+    assert.equal(await run.getAttribute('data-state'), 'not-run');
+    assert.ok(!existsSync(deniedFile), 'the denied command did not run');
+  });
+
+  it('runs the command in the sandbox after Allow once', async () => {
+    const { page } = getSession();
+    await runInNavi(page, marker('allowed.txt'));
+    const view = naviView(page);
+    const card = view.locator('[data-testid="approval"]', { hasText: 'allowed.txt' });
+    await card.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(
+      await card.locator('[data-testid="approve-always"]').count(),
+      1,
+      'Always allow is offered for one exact command',
+    );
+    await card.locator('[data-testid="approve-once"]').click();
+
+    const run = view.locator('[data-testid="run"]', { hasText: 'allowed.txt' });
+    await waitForText(run.locator('[data-testid="run-status"]'), /^Ran in the sandbox: exit 0\.$/, 60_000);
+    assert.equal(await run.getAttribute('data-state'), 'ok');
+    assert.equal(readFileSync(allowedFile, 'utf8'), 'ran', 'the allowed command ran in the workspace');
+    assert.ok(!existsSync(deniedFile), 'the denied command still did not run');
+    await screenshot(page, 'approval-allowed');
+  });
+
+  it('streams a command’s output into the sidebar', async () => {
+    const { page } = getSession();
+    // Read-only and allowed without asking.
+    await runInNavi(page, 'cat package.json');
+    const run = naviView(page).locator('[data-testid="run"]', { hasText: 'cat package.json' });
+    await waitForText(run.locator('[data-testid="run-status"]'), /exit 0/, 60_000);
+    await waitForText(run.locator('[data-testid="run-output"]'), /"name": "navi-e2e-fixture"/);
+    await screenshot(page, 'command-output');
+  });
+
+  it('exports the audit trail from the palette with both decisions in order', async () => {
+    const { page, server } = getSession();
+    const out = path.join(server.dirs.root, 'audit-export.json');
+    const widget = await startPaletteCommand(page, 'NAVI: Export Audit Trail…');
+    await widget.locator('.monaco-list-row', { hasText: 'JSON' }).first().waitFor({ state: 'visible' });
+    await widget.locator('input').first().fill('JSON');
+    await widget.locator('.monaco-list-row.focused', { hasText: /^JSON/ }).waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    // code-server's save dialog is VS Code's simple file dialog: a path in the quick input.
+    const pathInput = widget.locator('input').first();
+    await pathInput.waitFor({ state: 'visible' });
+    await pathInput.fill(out);
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.notifications-toasts .notification-list-item', { hasText: /Exported the NAVI audit trail/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'audit-exported');
+
+    const events = JSON.parse(readFileSync(out, 'utf8'));
+    const proposals = new Map(
+      events.filter((e) => e.type === 'command.proposed').map((e) => [e.data.commandId, e.data.command]),
+    );
+    const decisions = events
+      .filter((e) => e.type === 'command.denied' || e.type === 'command.approved')
+      .map((e) => ({
+        type: e.type,
+        by: e.data.by,
+        actor: e.actor,
+        command: proposals.get(e.data.commandId),
+      }));
+    assert.deepEqual(
+      decisions.map((d) => [d.type, d.command]),
+      [
+        ['command.denied', marker('denied.txt')],
+        ['command.approved', marker('allowed.txt')],
+      ],
+      'the denial, then the approval, each linked to its command',
+    );
+    for (const d of decisions) {
+      assert.equal(d.by, 'user');
+      assert.equal(d.actor.kind, 'user');
+      assert.ok(d.actor.id, 'the decision names who made it');
+    }
+    const executed = events.filter((e) => e.type === 'command.executed');
+    assert.ok(
+      executed.some((e) => e.data.exitCode === 0 && e.data.sandboxed),
+      'the allowed command is recorded as executed in the sandbox',
+    );
+  });
+});
