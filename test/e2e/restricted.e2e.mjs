@@ -2,7 +2,14 @@
 // limited support for untrusted workspaces) still scans, because a scan only reads files.
 import assert from 'node:assert/strict';
 import { useSession } from './lib/session.mjs';
-import { naviView, openNaviContainer, screenshot, waitForText, waitForToastGone } from './lib/workbench.mjs';
+import {
+  naviView,
+  openNaviContainer,
+  runCommand,
+  screenshot,
+  waitForText,
+  waitForToastGone,
+} from './lib/workbench.mjs';
 
 describe('NAVI in Restricted Mode (untrusted folder)', function () {
   this.timeout(120_000);
@@ -44,5 +51,29 @@ describe('NAVI in Restricted Mode (untrusted folder)', function () {
     await waitForText(page.locator('.part.statusbar'), /Restricted Mode/);
     await waitForToastGone(page, /Scanning/);
     await screenshot(page, 'restricted-mode-scan');
+  });
+
+  it('runs nothing: the panel says why, and NAVI: Run Command… offers to manage trust', async () => {
+    const { page } = getSession();
+    const view = naviView(page);
+    const banner = view.locator('[data-testid="trust-banner"]');
+    await waitForText(banner, /Restricted Mode/);
+    assert.match(await banner.innerText(), /runs nothing here/);
+    assert.equal(await banner.locator('button', { hasText: 'Manage Workspace Trust' }).count(), 1);
+
+    await runCommand(page, 'NAVI: Run Command…');
+    const toast = page
+      .locator('.notifications-toasts .notification-list-item', {
+        hasText: /NAVI runs nothing in Restricted Mode/,
+      })
+      .first();
+    await toast.waitFor({ state: 'visible' });
+    assert.equal(
+      await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Manage Workspace Trust' }).count(),
+      1,
+    );
+    assert.equal(await view.locator('[data-testid="run"]').count(), 0, 'nothing was sent to run');
+    await page.waitForTimeout(500); // toasts animate in
+    await screenshot(page, 'restricted-mode-run');
   });
 });
