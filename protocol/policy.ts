@@ -279,5 +279,11 @@ export const Verdict = z.object({
   /** Every command node that would run: list members, pipeline stages, substitutions, script bodies. */
   commands: z.array(CommandVerdict),
   risk: Risk,
+  /**
+   * Some command talks to the network. When the command runs (allowed, or approved by a person
+   * who saw the network finding), the sandbox gives it the network unless a policy layer says
+   * `"network": "deny"`.
+   */
+  network: z.boolean(),
 });
 export type Verdict = z.infer<typeof Verdict>;

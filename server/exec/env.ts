@@ -225,8 +225,13 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * The environment for a command: the allowlisted variables of `base` minus credentials and
  * exec-capable variables; `PATH` always set. Names are matched case-sensitively for the
  * allowlist and case-insensitively for the deny rules.
+ *
+ * `PATH` keeps only absolute folders outside the workspace: the judge reads a bare `cat` as the
+ * system's cat, so no `.`, empty or relative entry (nor `<workspace>/bin`) may make it find a
+ * `./cat` from the repository instead. npm adds `node_modules/.bin` for script bodies itself,
+ * and the judge knows that.
  */
-export function scrubEnv(base: NodeJS.ProcessEnv): Record<string, string> {
+export function scrubEnv(base: NodeJS.ProcessEnv, options: { workspaceRoot?: string } = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
     if (value === undefined || !isAllowedName(name)) continue;
@@ -234,8 +239,29 @@ export function scrubEnv(base: NodeJS.ProcessEnv): Record<string, string> {
     if (value.includes('\0') || valueCarriesSecret(value)) continue;
     env[name] = value;
   }
-  if (!env.PATH) env.PATH = DEFAULT_PATH;
+  env.PATH = trustedPath(env.PATH, options.workspaceRoot);
   return env;
+}
+
+function trustedPath(value: string | undefined, workspaceRoot: string | undefined): string {
+  const roots = workspaceRoot ? [path.resolve(workspaceRoot), realOrSelf(workspaceRoot)] : [];
+  const inside = (dir: string) =>
+    roots.some((root) => {
+      const rel = path.relative(root, dir);
+      return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+    });
+  const kept = (value ?? '')
+    .split(path.delimiter)
+    .filter((dir) => path.isAbsolute(dir) && !inside(path.resolve(dir)) && !inside(realOrSelf(dir)));
+  return kept.length > 0 ? [...new Set(kept)].join(path.delimiter) : DEFAULT_PATH;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

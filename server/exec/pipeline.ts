@@ -206,7 +206,9 @@ export async function run(
       cwd: judge.cwd,
       workspaceRoot: workspace,
       timeoutMs: params.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      network: policy.network === 'allow',
+      // What was judged (and, for an ask, approved) includes its network use: a denied network
+      // was already refused by the judge.
+      network: policy.network !== 'deny' && (policy.network === 'allow' || verdict.network),
       protectedPaths: policy.protectedPaths,
       hiddenPaths: policy.hiddenPaths,
       sandbox: sandbox.available,

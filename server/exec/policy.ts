@@ -5,10 +5,11 @@
  * - A classifier `deny` is final. Nothing lifts it.
  * - A rule that denies or asks (any layer) applies; no allow rule in any layer lifts it, so a
  *   lower layer can add restrictions but never allow what the org layer asks or denies.
- * - A classifier `ask` is lifted by an allow rule that matches the node and by an unexpired
- *   "always allow" entry for the node's exact argv. A rule that matches an ancestor (an allowed
- *   `npm test` and its script body) lifts only the medium- and low-risk asks of the body: its
- *   inline code, network use and installs still ask. Workspace and user allow rules must name an argv or an argv prefix; only
+ * - A classifier `ask` is lifted by an org or user allow rule that matches the node and by an
+ *   unexpired "always allow" entry for the node's exact argv. A workspace allow rule (the
+ *   repository's own file) and a rule that matches an ancestor (an allowed `npm test` and its
+ *   script body) lift only medium- and low-risk asks: inline code, network use, installs and
+ *   exec-capable options still ask. Workspace and user allow rules must name an argv or an argv prefix; only
  *   the org layer may allow by detector. Hard asks (unparseable code, dynamic code, tainted
  *   scripts…) are never lifted.
  * - Without the OS sandbox only read-only nodes can be allowed; in an untrusted workspace
@@ -186,11 +187,20 @@ function parseSource(source: PolicySource, label: string): PolicyFile {
     const first = issues[0]!;
     throw invalid(
       label,
-      `${first.path || '(top level)'}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
+      `${ruleOf(value, parsed.error.issues[0]!.path)}${first.path || '(top level)'}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`,
       issues,
     );
   }
   return parsed.data;
+}
+
+/** `rule "id" ` when a schema issue is inside a rule that has a readable id, so the message names it. */
+function ruleOf(value: unknown, issuePath: readonly PropertyKey[]): string {
+  if (issuePath[0] !== 'rules' || typeof issuePath[1] !== 'number' || !value || typeof value !== 'object')
+    return '';
+  const rules = (value as { rules?: unknown }).rules;
+  const id = Array.isArray(rules) ? (rules[issuePath[1]] as { id?: unknown } | undefined)?.id : undefined;
+  return typeof id === 'string' && id.length <= 80 ? `rule ${JSON.stringify(id)}: ` : '';
 }
 
 /** Examples are judged in a workspace that does not exist, so only the command text matters. */
@@ -291,12 +301,14 @@ function decide(j: JudgedCommand, inherited: boolean, ctx: JudgeContext, out: De
   );
   if (policy.network === 'allow') detectorAllows.add('network');
   const always = alwaysAllowed(j, ctx);
-  // A rule or "always allow" entry that names this command vouches for all of it.
-  const direct = wholeAllows.length > 0 || always;
-  // One that names a parent (`npm test` → its script body) vouches for the project's own tools
-  // there, not for high-risk steps inside (inline code, network, installs): those still ask.
+  // The org's and the user's own rules, and the user's "always allow" choices, vouch for all of
+  // a command. The repository's own rules (workspace layer) and a rule that names a parent
+  // (`npm test` → its script body) vouch for the project's own tools, not for high-risk steps
+  // (inline code, network, installs): those still ask, so repository content never loosens them.
+  const strong = always || wholeAllows.some((r) => r.layer !== 'workspace');
+  const weak = inherited || wholeAllows.length > 0;
   const lifts = (f: Finding) =>
-    direct || detectorAllows.has(f.detector) || (inherited && DETECTORS[f.detector].risk !== 'high');
+    strong || detectorAllows.has(f.detector) || (weak && DETECTORS[f.detector].risk !== 'high');
   let lifted = false;
 
   const apply = (effect: Effect, reason: string, rule: VerdictRule) => {
@@ -343,7 +355,7 @@ function decide(j: JudgedCommand, inherited: boolean, ctx: JudgeContext, out: De
       d.reasons.push('Allowed by your "always allow" choice for this exact command');
   }
   if (d.effect === 'deny') d.risk = 'high';
-  for (const c of j.children) decide(c, inherited || direct, ctx, out);
+  for (const c of j.children) decide(c, weak || strong, ctx, out);
 }
 
 function alwaysAllowed(j: JudgedCommand, ctx: JudgeContext): boolean {
@@ -376,6 +388,7 @@ function restricted(commands: JudgedCommand[]): Verdict {
       reasons: [RESTRICTED_MODE_REASON],
     })),
     risk: 'high',
+    network: false,
   };
 }
 
@@ -403,6 +416,7 @@ export async function judgeCommand(text: string, ctx: JudgeContext): Promise<Ver
       ],
       commands: [],
       risk: 'high',
+      network: false,
     };
   }
   if (!ctx.trusted) return restricted(classification.commands);
@@ -436,6 +450,7 @@ export async function judgeCommand(text: string, ctx: JudgeContext): Promise<Ver
     reasons,
     rules,
     commands: decided.map((d) => ({ argv: d.j.argv, verdict: d.effect, reasons: d.reasons })),
+    network: decided.some((d) => d.j.network),
     risk,
   };
 }
@@ -554,5 +569,5 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
     rules.push(policyRule(r));
   }
   if (verdict === 'deny') risk = 'high';
-  return { verdict, reasons, rules, commands: [], risk };
+  return { verdict, reasons, rules, commands: [], risk, network: false };
 }

@@ -71,7 +71,13 @@ export class FilePolicyLoader implements PolicyLoader {
     if (trusted) layers.push(readLayer('workspace', workspaceFile, workspaceRoot));
     if (this.options.userFile) layers.push(readLayer('user', this.options.userFile));
 
-    const key = JSON.stringify([trusted, layers.map((l) => [l.layer, l.path, l.sha256])]);
+    // In Restricted Mode the workspace file is not read, but whether it exists changes the notes.
+    const ignoredWorkspaceFile = !trusted && fileExists(workspaceFile);
+    const key = JSON.stringify([
+      trusted,
+      ignoredWorkspaceFile,
+      layers.map((l) => [l.layer, l.path, l.sha256]),
+    ]);
     let policy = this.cache.get(key);
     if (!policy) {
       const input: { org?: PolicySource; workspace?: PolicySource; user?: PolicySource; trusted: boolean } = {
@@ -79,7 +85,7 @@ export class FilePolicyLoader implements PolicyLoader {
       };
       for (const l of layers) if (l.text !== null) input[l.layer] = { path: l.path, text: l.text };
       policy = await loadPolicyLayersAsync(input);
-      if (!trusted && fileExists(workspaceFile))
+      if (ignoredWorkspaceFile)
         policy = {
           ...policy,
           notes: [...policy.notes, 'The workspace policy (.navi/policy.json) is ignored in Restricted Mode.'],
@@ -92,12 +98,21 @@ export class FilePolicyLoader implements PolicyLoader {
       const before = this.seen.get(id);
       if (before === l.sha256 || (before === undefined && l.sha256 === null)) continue;
       this.seen.set(id, l.sha256);
-      await this.options.onChange?.({
-        layer: l.layer,
-        path: l.path,
-        sha256: l.sha256,
-        ruleIds: policy.rules.filter((r) => r.layer === l.layer).map((r) => r.id),
-      });
+      try {
+        await this.options.onChange?.({
+          layer: l.layer,
+          path: l.path,
+          sha256: l.sha256,
+          ruleIds: policy.rules.filter((r) => r.layer === l.layer).map((r) => r.id),
+        });
+      } catch (error) {
+        // Not recorded: report the change again on the next load instead of using it unannounced.
+        if (this.seen.get(id) === l.sha256) {
+          if (before === undefined) this.seen.delete(id);
+          else this.seen.set(id, before);
+        }
+        throw error;
+      }
     }
     return policy;
   }

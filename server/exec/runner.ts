@@ -247,7 +247,7 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
   if (!isInside(ws, cwd)) throw new Error(`The working directory ${req.cwd} is outside the workspace ${ws}.`);
 
   const baseEnv = req.env ?? process.env;
-  const env = scrubEnv(baseEnv);
+  const env = scrubEnv(baseEnv, { workspaceRoot: req.workspaceRoot });
   env.PWD = cwd;
   const values = secretValues(baseEnv, ws);
   const runId = randomUUID();

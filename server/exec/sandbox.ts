@@ -5,8 +5,8 @@ import * as path from 'node:path';
 
 /**
  * The OS sandbox for commands: bubblewrap (Linux). A sandboxed command sees the whole file system
- * read-only, the workspace writable except its protected paths (`.git/hooks`, `.git/config`,
- * whatever the policy protects: read-only even when they do not exist yet), its hidden paths (and
+ * read-only, the workspace writable except its protected paths (`.navi/`, `.git/hooks`,
+ * `.git/config`, whatever the policy protects: read-only even when they do not exist yet), its hidden paths (and
  * the usual credential stores in the home folder) as empty, a private /tmp, no network unless
  * allowed, its own PID namespace (nothing it starts survives it) and only the environment given.
  *
@@ -417,6 +417,9 @@ export function planSandbox(opts: SandboxOptions): SandboxPlan {
   const home = opts.home ?? os.homedir();
   const budget = { left: SEARCH_BUDGET };
   const specs: PatternPath[] = [
+    // NAVI's own policy and state in the workspace: a command (a test an allowed `npm test`
+    // runs, say) must not rewrite the rules it is judged by.
+    { path: path.join(ws, '.navi'), dir: true, literal: true },
     ...gitProtectedPaths(ws).map((p) => ({
       path: p.replace(/[/\\]+$/, ''),
       dir: /[/\\]$/.test(p),

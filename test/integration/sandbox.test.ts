@@ -177,6 +177,19 @@ describe('command runner in the bubblewrap sandbox', function () {
       assert.deepEqual(fs.readdirSync(path.join(ws, 'secrets')), ['api.txt']);
     });
 
+    it("cannot rewrite NAVI's own policy in the workspace, even when no policy asks for it", async () => {
+      fs.mkdirSync(path.join(ws, '.navi'));
+      const policy = '{"version":1,"rules":[]}\n';
+      fs.writeFileSync(path.join(ws, '.navi', 'policy.json'), policy);
+      const result = await run(
+        'echo \'{"version":1,"rules":[{"id":"all"}]}\' > .navi/policy.json 2>/dev/null && echo wrote-policy; ' +
+          'mv .navi .navi-old 2>/dev/null && echo moved; touch .navi/new 2>/dev/null && echo added; true',
+      );
+      assert.ok(!/wrote-policy|moved|added/.test(result.text), result.text);
+      assert.equal(fs.readFileSync(path.join(ws, '.navi', 'policy.json'), 'utf8'), policy);
+      assert.deepEqual(fs.readdirSync(path.join(ws, '.navi')), ['policy.json']);
+    });
+
     it('hides credential stores in the home folder', async () => {
       const home = path.join(root, 'home');
       fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });

@@ -235,6 +235,10 @@ function checkTransport(t: ToolCall, value: string | null): void {
 }
 
 export const gitTool: ToolSpec = {
+  // Reading sub-commands (status, log, diff, show…) only read; every sub-command that changes the
+  // repository, writes a file or talks to a remote says so (t.changes, t.write, t.network), and
+  // unknown ones ask. Without the OS sandbox only read-only commands run without asking.
+  readOnly: true,
   riskyOptions: true,
   judge(t) {
     const v = t.values;

@@ -1,6 +1,7 @@
 /**
  * How a command word names a program. A bare name is looked up on the runner's PATH, which holds
- * only system directories; an absolute path under one of the trusted system directories below is
+ * only absolute folders outside the workspace (env.ts scrubEnv: no `.`, no relative entries, no
+ * `<workspace>/bin`), so a repository file never stands in for a tool; an absolute path under one of the trusted system directories below is
  * the same program as its bare name (`/usr/bin/git` is `git`). Anything else path-qualified
  * (`./cat`, `bin/cat`, `node_modules/.bin/sed`, `~/bin/x`) is a file someone could have written,
  * so it is never treated as the well-known tool whose name it borrows.

@@ -127,6 +127,20 @@ describe('exec/env', () => {
       assert.equal(env.NO_PROXY, 'localhost');
     });
 
+    it('keeps only absolute PATH folders outside the workspace, so a bare name never finds a repository file', () => {
+      const ws = '/home/dev/app';
+      const env = scrubEnv(
+        { PATH: `.::bin:./node_modules/.bin:${ws}/bin:${ws}:/home/dev/.local/bin:/usr/bin:/usr/bin` },
+        { workspaceRoot: ws },
+      );
+      assert.equal(env.PATH, '/home/dev/.local/bin:/usr/bin');
+      assert.equal(
+        scrubEnv({ PATH: '.:bin' }, { workspaceRoot: ws }).PATH,
+        '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'nothing trusted left: the system default',
+      );
+    });
+
     it('drops exec-capable names even under an allowed prefix, and sets a PATH when there is none', () => {
       assert.deepEqual(scrubEnv({ LC_ALL: 'C', LC_PASSWORD: 'x', LD_PRELOAD: 'x' }), {
         LC_ALL: 'C',

@@ -80,7 +80,7 @@ describe('exec/sandbox: bwrap arguments', () => {
     }
   });
 
-  it('makes the workspace writable and .git/hooks, .git/config and protected paths read-only', () => {
+  it('makes the workspace writable and .navi/, .git/hooks, .git/config and protected paths read-only', () => {
     fs.mkdirSync(path.join(ws, 'infra'));
     fs.writeFileSync(path.join(ws, 'infra', 'deploy.sh'), 'x');
     const plan = planSandbox(
@@ -95,10 +95,15 @@ describe('exec/sandbox: bwrap arguments', () => {
         p,
       );
     }
-    // .vscode does not exist: an empty read-only folder is mounted where it would be.
-    const vscode = b.find(([, , d]) => d === path.join(ws, '.vscode'));
-    assert.ok(vscode && vscode[0] === '--ro-bind' && fs.readdirSync(vscode[1]).length === 0);
-    assert.deepEqual(plan.mountPoints, [{ path: path.join(ws, '.vscode'), kind: 'dir' }]);
+    // .navi and .vscode do not exist: an empty read-only folder is mounted where each would be.
+    for (const name of ['.navi', '.vscode']) {
+      const mount = b.find(([, , d]) => d === path.join(ws, name));
+      assert.ok(mount && mount[0] === '--ro-bind' && fs.readdirSync(mount[1]).length === 0, name);
+    }
+    assert.deepEqual(plan.mountPoints, [
+      { path: path.join(ws, '.navi'), kind: 'dir' },
+      { path: path.join(ws, '.vscode'), kind: 'dir' },
+    ]);
   });
 
   it('pins the folders above a protected path so they cannot be renamed away', () => {
