@@ -231,7 +231,10 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  * `./cat` from the repository instead. npm adds `node_modules/.bin` for script bodies itself,
  * and the judge knows that.
  */
-export function scrubEnv(base: NodeJS.ProcessEnv, options: { workspaceRoot?: string } = {}): Record<string, string> {
+export function scrubEnv(
+  base: NodeJS.ProcessEnv,
+  options: { workspaceRoot?: string } = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(base)) {
     if (value === undefined || !isAllowedName(name)) continue;
