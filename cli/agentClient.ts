@@ -7,6 +7,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
+import type { InitializationOptions } from '../protocol/requests';
 
 /** A log line the agent sent (`window/logMessage`): 1 error, 2 warning, 3 info, 4 log/debug. */
 export interface AgentLogLine {
@@ -35,6 +36,8 @@ export interface StartOptions {
   ) => void;
   /** Working directory for the agent process. */
   cwd?: string;
+  /** Sent as LSP `initializationOptions` (who started the agent, where its state lives). */
+  initializationOptions?: InitializationOptions;
 }
 
 /**
@@ -47,6 +50,10 @@ export async function startAgent(options: StartOptions = {}): Promise<AgentClien
     cwd: options.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
+    // Its own process group: Ctrl-C in a terminal reaches only the CLI, which cancels the request,
+    // so the agent stops the command and records how it ended instead of dying mid-run. The agent
+    // still exits with us: its stdin closes and it watches our processId.
+    detached: process.platform !== 'win32',
   });
   // stderr is for crashes only; keep the last part so a failed start can say why.
   let stderrTail = '';
@@ -106,6 +113,7 @@ export async function startAgent(options: StartOptions = {}): Promise<AgentClien
       rootUri: null,
       capabilities: { window: { workDoneProgress: true } },
       clientInfo: { name: 'navi-cli' },
+      ...(options.initializationOptions ? { initializationOptions: options.initializationOptions } : {}),
     }),
     exited,
   ]);

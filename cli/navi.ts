@@ -1,6 +1,8 @@
 import { NAVI_VERSION } from '../server/version';
 import { EXIT, UsageError } from './common';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
+import { CHECK_HELP, CHECK_SUMMARY, checkCommand } from './commands/check';
+import { RUN_HELP, RUN_SUMMARY, runCommand } from './commands/run';
 import { SCAN_HELP, scanCommand } from './commands/scan';
 
 /** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
@@ -11,6 +13,8 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
       help: SCAN_HELP,
       run: scanCommand,
     },
+    check: { summary: CHECK_SUMMARY, help: CHECK_HELP, run: checkCommand },
+    run: { summary: RUN_SUMMARY, help: RUN_HELP, run: runCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
   };
 

@@ -124,9 +124,10 @@ export const CommandDecisionData = z
      * `cli-yes` (the CLI ran with `--yes`), `policy` (the verdict was `allow` or `deny`, nobody
      * was asked), `timeout` (nobody answered in time: always a denial), `untrusted-workspace`
      * (VS Code Restricted Mode: always a denial), `error` (the approval could not be asked or its
-     * answer was malformed: always a denial).
+     * answer was malformed: always a denial), `no-terminal` (`navi run` without a terminal to
+     * ask on and without `--yes`: always a denial).
      */
-    by: z.enum(['user', 'cli-yes', 'policy', 'timeout', 'untrusted-workspace', 'error']),
+    by: z.enum(['user', 'cli-yes', 'policy', 'timeout', 'untrusted-workspace', 'error', 'no-terminal']),
     /** `once`: this run only; `always`: remembered for this exact argv in this workspace. */
     scope: z.enum(['once', 'always']),
     /** For `scope: always`: when the remembered decision stops applying (ISO-8601 UTC, ms). */
@@ -135,6 +136,7 @@ export const CommandDecisionData = z
     approvalId: z.string().min(1).max(100).optional(),
   })
   .strict();
+export type CommandDecisionData = z.infer<typeof CommandDecisionData>;
 
 /** `command.executed`: the command finished (or could not start); written when it ends. */
 export const CommandExecutedData = z

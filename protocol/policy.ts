@@ -21,17 +21,25 @@ export type Risk = z.infer<typeof Risk>;
  * Every named finding of the built-in classifier, with its usual effect and what it means. Policy
  * rules can match a detector by name (`match.detector`), e.g. to deny all `network` commands or to
  * ask before every `package-install`. The list is closed so a typo in a policy file is an error.
+ * `hard`: an ask no allow rule or "always allow" entry lifts (NAVI cannot tell what will run, the
+ * agent wrote it, or nothing confines it).
  */
 export const DETECTORS = {
-  syntax: { effect: 'ask', risk: 'medium', summary: 'The text does not parse as a shell command.' },
+  syntax: {
+    hard: true,
+    effect: 'ask',
+    risk: 'medium',
+    summary: 'The text does not parse as a shell command.',
+  },
   'control-characters': {
     effect: 'deny',
     risk: 'high',
     summary: 'Control characters (other than tab and newline) or Unicode direction overrides in the text.',
   },
   oversized: { effect: 'deny', risk: 'high', summary: 'Too long or too many commands to review.' },
-  nesting: { effect: 'ask', risk: 'medium', summary: 'Shells nested deeper than NAVI follows.' },
+  nesting: { hard: true, effect: 'ask', risk: 'medium', summary: 'Shells nested deeper than NAVI follows.' },
   'dynamic-command': {
+    hard: true,
     effect: 'ask',
     risk: 'medium',
     summary: 'The program name is only known when the command runs.',
@@ -42,6 +50,7 @@ export const DETECTORS = {
     summary: 'Arguments come from command output, variables or wildcards NAVI cannot check in advance.',
   },
   'dynamic-code': {
+    hard: true,
     effect: 'ask',
     risk: 'high',
     summary:
@@ -83,6 +92,7 @@ export const DETECTORS = {
     summary: 'A package.json script that cannot be resolved and judged.',
   },
   'tainted-script': {
+    hard: true,
     effect: 'ask',
     risk: 'high',
     summary: 'A package.json script the agent edited in this task.',
@@ -167,18 +177,25 @@ export const DETECTORS = {
   },
   background: { effect: 'ask', risk: 'medium', summary: 'Leaves a process running in the background (&).' },
   'no-sandbox': {
+    hard: true,
     effect: 'ask',
     risk: 'medium',
     summary: 'The OS sandbox is not available: only read-only commands run without asking.',
   },
   'restricted-mode': {
+    hard: true,
     effect: 'deny',
     risk: 'high',
     summary: 'The workspace is not trusted (VS Code Restricted Mode): nothing runs and nothing is edited.',
   },
-} as const satisfies Record<string, { effect: Effect; risk: Risk; summary: string }>;
+} as const satisfies Record<string, { effect: Effect; risk: Risk; summary: string; hard?: true }>;
 
 export type DetectorId = keyof typeof DETECTORS;
+
+/** Whether a detector's ask is hard: no allow rule or "always allow" entry lifts it. */
+export function isHardDetector(id: DetectorId): boolean {
+  return 'hard' in DETECTORS[id];
+}
 export const DetectorId = z.enum(Object.keys(DETECTORS) as [DetectorId, ...DetectorId[]]);
 
 /** Rule ids: short, stable, readable in audit logs and verdicts. */

@@ -51,6 +51,7 @@ export async function scanCommand(args: string[]): Promise<number> {
 
   const interactive = !values.json && process.stderr.isTTY === true;
   const agent = await startAgent({
+    initializationOptions: { client: 'cli' },
     onLog: (line) => values.verbose && process.stderr.write(`${logPrefix(line)} ${line.message}\n`),
     onProgress: (_token, value) => {
       if (interactive && value.kind === 'report' && value.message) {

@@ -10,7 +10,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DETECTORS, type DetectorId } from '../../protocol/policy';
+import { shellQuote } from '../../protocol/display';
+import { DETECTORS, isHardDetector, type DetectorId } from '../../protocol/policy';
 import { judgeEnvVar } from './knowledge/environment';
 import { lookupTool } from './knowledge/index';
 import { POSIX_SHELLS, PRIVILEGE_WRAPPERS, programOf } from './knowledge/programs';
@@ -49,17 +50,6 @@ export interface Finding {
    */
   hard: boolean;
 }
-
-/** Asks that no allow rule lifts. */
-const HARD_ASKS: ReadonlySet<DetectorId> = new Set<DetectorId>([
-  'syntax',
-  'nesting',
-  'dynamic-command',
-  'dynamic-code',
-  'tainted-script',
-  'no-sandbox',
-  'restricted-mode',
-]);
 
 export interface JudgedCommand {
   node: CommandNode;
@@ -110,7 +100,7 @@ export function classifyText(text: string, options: ClassifyOptions): Classifica
 }
 
 export function finding(detector: DetectorId, effect: 'ask' | 'deny', reason: string): Finding {
-  return { detector, effect, reason, hard: effect === 'deny' || HARD_ASKS.has(detector) };
+  return { detector, effect, reason, hard: effect === 'deny' || isHardDetector(detector) };
 }
 
 function problemFinding(p: Problem): Finding {
@@ -1090,11 +1080,6 @@ function displayRel(env: PathEnv, abs: string): string {
   const real = resolveReal(abs, env.cache) ?? abs;
   const rel = relInside(env.root, real) ?? relInside(env.rootGiven, posix.normalize(abs));
   return rel === null ? abs : rel === '' ? '.' : rel;
-}
-
-/** Single-quotes a word for bash. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The effect a detector has by default (for docs and tests). */

@@ -311,11 +311,12 @@ export function checkRead(abs: string, env: PathEnv): ReadCheck {
 
 /**
  * Turns a path the agent wants to write into an absolute path: `~` and `$HOME` are the home
- * folder (never a literal `~` folder), relative paths are relative to the workspace root, and
+ * folder (never a literal `~` folder), relative paths are relative to `base` (the working
+ * directory of the request), and
  * Windows-style paths are refused on POSIX (a drive letter is never inside a POSIX workspace;
  * backslashes are treated as separators so `src\..\..\x` cannot hide a traversal).
  */
-export function editTarget(input: string, root: string, home: string): { abs: string } | { error: string } {
+export function editTarget(input: string, base: string, home: string): { abs: string } | { error: string } {
   if (input.trim() === '') return { error: 'The path is empty.' };
   let p = input;
   if (/^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'))
@@ -325,5 +326,5 @@ export function editTarget(input: string, root: string, home: string): { abs: st
   if (p === '~' || p.startsWith('~/')) p = home + p.slice(1);
   else if (p.startsWith('~')) return { error: `${input} names another user's home folder.` };
   else if (home$.test(p)) p = p.replace(home$, home);
-  return { abs: posix.isAbsolute(p) ? p : `${root.replace(/\/+$/, '')}/${p}` };
+  return { abs: posix.isAbsolute(p) ? p : `${base.replace(/\/+$/, '')}/${p}` };
 }

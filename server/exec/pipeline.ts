@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApprovalParams, ApprovalResult } from '../../protocol/approvals';
-import type { AuditActor } from '../../protocol/audit';
+import type { AuditActor, CommandDecisionData } from '../../protocol/audit';
 import { ErrorCodes, NaviError } from '../../protocol/errors';
 import type { Verdict } from '../../protocol/policy';
 import type { CheckParams, RunOutcome, RunParams } from '../../protocol/requests';
@@ -84,10 +84,6 @@ export async function run(
       );
     }
   };
-  const actorOf = (by: string): AuditActor =>
-    by === 'cli-yes' || by === 'timeout' || by === 'restricted-mode'
-      ? { kind: 'system', id: by }
-      : { kind: 'user', id: by };
   const outcome = (rest: Omit<RunOutcome, 'runId' | 'commandId'>): RunOutcome => ({
     runId: params.runId,
     commandId,
@@ -159,16 +155,7 @@ export async function run(
         answer = { decision: 'allowOnce', by: answer.by };
     }
     decision = answer;
-    const byKind =
-      answer.by === 'cli-yes'
-        ? 'cli-yes'
-        : answer.by === 'timeout'
-          ? 'timeout'
-          : answer.by === 'restricted-mode'
-            ? 'untrusted-workspace'
-            : answer.by === 'error'
-              ? 'error'
-              : 'user';
+    const byKind = DECIDED_BY[answer.by] ?? 'user';
     if (answer.decision === 'deny') {
       await record({
         type: 'command.denied',
@@ -176,7 +163,12 @@ export async function run(
         workspace,
         data: { commandId, by: byKind, scope: 'once', ...(approvalId ? { approvalId } : {}) },
       });
-      const why = answer.by === 'timeout' ? 'nobody answered in time' : `denied by ${answer.by}`;
+      const why =
+        answer.by === 'timeout'
+          ? 'nobody answered in time'
+          : answer.by === 'cli-no-terminal'
+            ? 'it needs approval and there is no terminal to ask on'
+            : `denied by ${answer.by}`;
       return outcome({ verdict, decision, ran: false, message: `Not run: ${why}.` });
     }
     let expiresAt: string | undefined;
@@ -240,6 +232,23 @@ export async function run(
         ? `exit ${result.exitCode}`
         : `killed by ${result.signal}`;
   return outcome({ verdict, decision, ran: true, result, message: `Ran ${where}: ${how}.` });
+}
+
+/**
+ * `by` values of an answer that no person gave, and how the audit log records them; any other
+ * `by` is the name of the person who answered.
+ */
+const DECIDED_BY: Partial<Record<string, CommandDecisionData['by']>> = {
+  'cli-yes': 'cli-yes',
+  'cli-no-terminal': 'no-terminal',
+  timeout: 'timeout',
+  'restricted-mode': 'untrusted-workspace',
+  'malformed-request': 'error',
+  error: 'error',
+};
+
+function actorOf(by: string): AuditActor {
+  return DECIDED_BY[by] ? { kind: 'system', id: by } : { kind: 'user', id: by };
 }
 
 /** The client's answer, or `deny` when it does not come within the timeout, fails or the run is cancelled. */

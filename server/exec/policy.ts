@@ -474,7 +474,8 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
     findings.push(
       finding('control-characters', 'deny', 'The path contains control characters or direction marks'),
     );
-  const resolved = editTarget(target, ctx.workspaceRoot, ctx.home);
+  // Relative to the working directory, as navi/check documents (the judge context's cwd).
+  const resolved = editTarget(target, ctx.cwd, ctx.home);
   if ('error' in resolved) findings.push(finding('write-outside-workspace', 'deny', resolved.error));
   else {
     const c = checkWrite(resolved.abs, env);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { judgeCommand, loadPolicyLayersAsync } from '../../../server/exec/policy';
+import { judgeCommand, judgeEdit, loadPolicyLayersAsync } from '../../../server/exec/policy';
 import { corpusPolicyLayers, Fixture } from './harness';
 
 // How policy layers, the sandbox and network use shape a verdict (beyond the case files).
@@ -64,5 +64,18 @@ describe('exec: judge', () => {
     assert.equal((await judgeCommand('ls -la && git fetch origin', ctx)).network, true);
     assert.equal((await judgeCommand('npm test', ctx)).network, false);
     assert.equal((await judgeCommand('cat README.md | head -5', ctx)).network, false);
+  });
+
+  it('judges a relative edit path from the working directory', async () => {
+    const policy = await corpusPolicyLayers();
+    const inSrc = fx.context(policy, { cwd: `${fx.workspace}/src` });
+    assert.equal(judgeEdit('../.git/config', inSrc).verdict, 'deny', 'src/../.git/config is .git/config');
+    assert.equal(
+      judgeEdit('../.vscode/settings.json', inSrc).verdict,
+      'ask',
+      'the workspace .vscode folder (asks), not a folder beside the workspace (would be denied)',
+    );
+    assert.equal(judgeEdit('index.ts', inSrc).verdict, 'allow');
+    assert.equal(judgeEdit('../../outside.txt', inSrc).verdict, 'deny', 'outside the workspace');
   });
 });

@@ -1,0 +1,66 @@
+import type { ApprovalParams, RuleRef } from '../protocol/approvals';
+import type { Effect, Verdict } from '../protocol/policy';
+import { shellQuote } from '../protocol/display';
+
+/** ANSI styles for one output stream: coloured only on a terminal, never with NO_COLOR or TERM=dumb. */
+export function stylesFor(stream: { isTTY?: boolean }) {
+  const color = stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const sgr = (open: number, close: number) => (text: string) =>
+    color ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), yellow: sgr(33, 39), green: sgr(32, 39) };
+}
+export type Styles = ReturnType<typeof stylesFor>;
+
+const VERDICT_WORDS: Record<Effect, string> = {
+  allow: 'runs without asking',
+  ask: 'needs your approval',
+  deny: 'refused',
+};
+
+export function verdictLabel(effect: Effect, s: Styles): string {
+  const colour = effect === 'allow' ? s.green : effect === 'ask' ? s.yellow : s.red;
+  return s.bold(colour(effect.toUpperCase()));
+}
+
+/** `navi check`'s readable output: the verdict line, reasons, rules and (when several) each command node. */
+export function formatVerdict(subject: string, verdict: Verdict, s: Styles): string {
+  const lines = [
+    `${verdictLabel(verdict.verdict, s)}  ${subject}  ${s.dim(`${VERDICT_WORDS[verdict.verdict]}, risk ${verdict.risk}`)}`,
+  ];
+  lines.push('', s.bold('Reasons'));
+  if (verdict.reasons.length) for (const reason of verdict.reasons) lines.push(`  - ${reason}`);
+  else lines.push(`  ${s.dim('none: nothing in it needs a person')}`);
+  if (verdict.rules.length) {
+    lines.push('', s.bold('Rules'));
+    lines.push(...formatRules(verdict.rules, s));
+  }
+  if (verdict.commands.length > 1) {
+    lines.push('', s.bold(`Commands (${verdict.commands.length})`));
+    for (const c of verdict.commands) {
+      const label = verdictLabel(c.verdict, s) + ' '.repeat(6 - c.verdict.length);
+      lines.push(`  ${label}${c.argv.map(shellQuote).join(' ')}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per rule: id, layer, and why it exists. */
+export function formatRules(rules: readonly RuleRef[], s: Styles): string[] {
+  const width = Math.max(0, ...rules.map((r) => r.id.length));
+  return rules.map((r) => `  ${r.id.padEnd(width)}  ${s.dim(r.layer.padEnd(9))}  ${r.justification}`);
+}
+
+/** What the CLI shows before it asks: the command, where, how risky, why and which rules. */
+export function formatApproval(params: ApprovalParams, s: Styles): string {
+  const risk = params.risk === 'high' ? s.red : params.risk === 'medium' ? s.yellow : s.dim;
+  const lines = [
+    `${s.bold(s.yellow('NAVI needs your approval to run:'))}`,
+    `  ${s.bold(params.command)}`,
+    `  ${s.dim('in')} ${params.cwd}   ${s.dim('risk')} ${risk(params.risk)}`,
+    '',
+    s.bold('Why'),
+    ...params.reasons.map((r) => `  - ${r}`),
+  ];
+  if (params.rules.length) lines.push('', s.bold('Rules'), ...formatRules(params.rules, s));
+  return `${lines.join('\n')}\n`;
+}
