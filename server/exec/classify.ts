@@ -959,6 +959,8 @@ class Call implements ToolCall {
 
   ask(detector: DetectorId, reason: string): void {
     this.j.findings.push(finding(detector, 'ask', reason));
+    // Installing packages downloads them: once approved, the command gets the network.
+    if (detector === 'package-install') this.j.network = true;
   }
 
   deny(detector: DetectorId, reason: string): void {

@@ -265,6 +265,10 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
     env.TMPDIR = '/tmp';
     if (env.TMP) env.TMP = '/tmp';
     if (env.TEMP) env.TEMP = '/tmp';
+    // The home folder is read-only in the sandbox: tools that keep caches there (npm's ~/.npm,
+    // Go's build cache, pip, yarn…) get them in the private /tmp instead of failing with EROFS.
+    env.XDG_CACHE_HOME = '/tmp/.cache';
+    env.npm_config_cache = '/tmp/.npm';
     const sandbox = prepareSandbox({
       workspaceRoot: ws,
       cwd,
