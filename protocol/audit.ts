@@ -86,7 +86,10 @@ const CommandRef = {
   commandId: Uuid7,
 };
 
-/** `command.proposed`: a command is about to be classified; written before the policy runs. */
+/**
+ * `command.proposed`: a command someone wants to run; written with its `command.verdict` (one
+ * write) before anything is asked or run, or alone when it could not be judged.
+ */
 export const CommandProposedData = z
   .object({
     ...CommandRef,

@@ -83,6 +83,7 @@ function auditLog(): Promise<AuditLog> {
 /** Audit appends wait for the log to open; a log that cannot open fails the append (nothing runs). */
 const lazyAudit: PipelinePorts['audit'] = {
   append: async (event) => (await auditLog()).append(event),
+  appendAll: async (events) => (await auditLog()).appendAll(events),
 };
 
 const policies = new FilePolicyLoader({

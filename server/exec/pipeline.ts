@@ -16,7 +16,7 @@ import type { SandboxProbe } from './sandbox';
 /** The ports the command pipeline needs; server/main.ts builds the real ones, tests pass their own. */
 export interface PipelinePorts {
   /** Where every step is recorded before it happens (the local audit log). */
-  audit: Pick<AuditLog, 'append'>;
+  audit: Pick<AuditLog, 'append' | 'appendAll'>;
   /** Asks the client (sidebar or CLI prompt) and resolves with its answer; rejects or times out as deny. */
   requestApproval(params: ApprovalParams, signal: AbortSignal): Promise<ApprovalResult>;
   policies: PolicyLoader;
@@ -60,8 +60,8 @@ export async function check(params: CheckParams, ports: PipelinePorts): Promise<
 
 /**
  * `navi/run`: judge, ask when needed, run in the sandbox, and record every step in the audit log
- * BEFORE it happens (the proposal and verdict before asking, the decision before running). If the
- * log cannot record, nothing runs.
+ * BEFORE it happens (the proposal and its verdict, in one write, before asking; the decision
+ * before running). If the log cannot record, nothing runs.
  */
 export async function run(
   params: RunParams,
@@ -70,9 +70,10 @@ export async function run(
 ): Promise<RunOutcome> {
   const commandId = uuidv7();
   const workspace = params.workspaceRoot;
-  const record = async (event: Parameters<AuditLog['append']>[0]) => {
+  type Event = Parameters<AuditLog['append']>[0];
+  const record = async (...events: Event[]) => {
     try {
-      await ports.audit.append(event);
+      await ports.audit.appendAll(events);
     } catch (error) {
       ports.log.error('The audit log could not record an event; the command will not run', error);
       throw new NaviError(
@@ -91,14 +92,15 @@ export async function run(
   });
 
   const proposer = params.proposer === 'user' ? { kind: 'user' as const } : { kind: 'agent' as const };
-  await record({
+  const proposed: Event = {
     type: 'command.proposed',
     actor: proposer,
     workspace,
     data: { commandId, command: params.command, cwd: params.cwd, proposer: params.proposer },
-  });
+  };
 
   if (!params.trusted) {
+    await record(proposed);
     throw new NaviError(
       ErrorCodes.WorkspaceNotTrusted,
       'This workspace is in Restricted Mode: NAVI runs nothing here.',
@@ -107,9 +109,18 @@ export async function run(
       },
     );
   }
-  const judge = await judgeContext(params, ports);
-  const verdict = await judgeCommand(params.command, judge);
-  await record({
+  let judge: JudgeContext;
+  let verdict: Verdict;
+  try {
+    judge = await judgeContext(params, ports);
+    verdict = await judgeCommand(params.command, judge);
+  } catch (error) {
+    await record(proposed); // the proposal stays on record even when it could not be judged
+    throw error;
+  }
+  // The proposal and its verdict go into the log together (one write, one fsync), before
+  // anything is asked or run.
+  await record(proposed, {
     type: 'command.verdict',
     actor: { kind: 'policy' },
     workspace,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import canonicalize from 'canonicalize';
@@ -114,14 +115,14 @@ describe('audit/log', () => {
   });
 
   it('fsyncs every line before the append resolves', async () => {
-    const probe = await fs.promises.open(path.join(t.dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { sync(this: fs.promises.FileHandle): Promise<void> };
-    await probe.close();
-    const original = proto.sync;
+    // The module object itself (an `import * as` namespace only has getters): the log calls
+    // fsyncSync through it, so every fsync the log does is seen here.
+    const nodeFs = createRequire(__filename)('node:fs') as typeof fs;
+    const original = nodeFs.fsyncSync;
     const syncedSizes: number[] = [];
-    proto.sync = async function (this: fs.promises.FileHandle) {
-      syncedSizes.push((await this.stat()).size);
-      return original.call(this);
+    nodeFs.fsyncSync = (fd: number) => {
+      syncedSizes.push(fs.fstatSync(fd).size);
+      original(fd);
     };
     try {
       const log = await openAuditLog(t.file);
@@ -132,8 +133,35 @@ describe('audit/log', () => {
       await log.close();
       assert.ok(syncedSizes.filter((size) => size > 0).length >= 4);
     } finally {
-      proto.sync = original;
+      nodeFs.fsyncSync = original;
     }
+  });
+
+  it('appends several events with one write and one fsync, chained in order; an invalid one writes nothing', async () => {
+    const log = await openAuditLog(t.file);
+    const nodeFs = createRequire(__filename)('node:fs') as typeof fs;
+    const original = nodeFs.fsyncSync;
+    let syncs = 0;
+    nodeFs.fsyncSync = (fd: number) => {
+      syncs++;
+      original(fd);
+    };
+    try {
+      const [a, b] = await log.appendAll([ev.proposed('npm test'), ev.proposed('npm run lint')]);
+      assert.equal(syncs, 1, 'one fsync for both');
+      assert.equal(b!.prevHash, a!.hash);
+      assert.equal(b!.seq, a!.seq + 1);
+      const before = fs.statSync(t.file).size;
+      await assert.rejects(
+        log.appendAll([ev.proposed('ok'), { ...ev.proposed(), type: 'nope' } as never]),
+        ZodError,
+      );
+      assert.equal(fs.statSync(t.file).size, before, 'nothing written');
+    } finally {
+      nodeFs.fsyncSync = original;
+    }
+    await log.close();
+    assert.equal((await verifyAuditLog(t.file)).ok, true);
   });
 
   it('keeps concurrent appends in call order as one chain', async () => {
