@@ -144,12 +144,24 @@ function judgeInterpreter(t: ToolCall, family: string): void {
       if (!a.includes('=')) i++;
       continue;
     }
+    if (family === 'node' && flag === '--run') {
+      // `node --run build` (Node 22+) runs a package.json script, like `npm run build`.
+      const script = a.includes('=') ? a.slice(a.indexOf('=') + 1) : v[i + 1];
+      if (script) t.runScript(script, t.args.slice(a.includes('=') ? i + 1 : i + 2), 'node --run');
+      else t.ask('package-script', 'node --run names no script');
+      return;
+    }
     if (a.startsWith('-') && a !== '-') continue;
     if (a === '-') {
       t.codeFromStdin();
       return;
     }
     scriptFile(t, i);
+    return;
+  }
+  // `node --test` without files finds the project's test files itself; it reads no code from stdin.
+  if (family === 'node' && v.some((a) => a === '--test')) {
+    t.ask('interpreter', `${t.name} --test runs the project's test files`);
     return;
   }
   t.codeFromStdin();
