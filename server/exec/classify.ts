@@ -99,6 +99,24 @@ export function classifyText(text: string, options: ClassifyOptions): Classifica
   return { problems, commands };
 }
 
+/** A judged command with no findings yet: read-only until something says otherwise. */
+export function judgedCommand(node: CommandNode, argv: string[], findings: Finding[] = []): JudgedCommand {
+  return {
+    node,
+    argv,
+    words: node.argv,
+    program: null,
+    findings,
+    readOnly: true,
+    children: [],
+    network: false,
+    codeFromStdin: false,
+    readsSecrets: false,
+    executes: [],
+    downloads: [],
+  };
+}
+
 export function finding(detector: DetectorId, effect: 'ask' | 'deny', reason: string): Finding {
   return { detector, effect, reason, hard: effect === 'deny' || isHardDetector(detector) };
 }
@@ -153,20 +171,7 @@ class Classifier {
   // One node
 
   classify(node: CommandNode, scope: Scope): JudgedCommand {
-    const j: JudgedCommand = {
-      node,
-      argv: displayArgv(node),
-      words: node.argv,
-      program: null,
-      findings: [],
-      readOnly: true,
-      children: [],
-      network: false,
-      codeFromStdin: false,
-      readsSecrets: false,
-      executes: [],
-      downloads: [],
-    };
+    const j = judgedCommand(node, displayArgv(node));
     this.byNode.set(node, j);
     const add = (detector: DetectorId, effect: 'ask' | 'deny', reason: string) =>
       j.findings.push(finding(detector, effect, reason));

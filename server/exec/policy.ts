@@ -27,7 +27,7 @@ import {
   type Verdict,
   type VerdictRule,
 } from '../../protocol/policy';
-import { classifyText, finding, flatten, type Finding, type JudgedCommand } from './classify';
+import { classifyText, finding, flatten, judgedCommand, type Finding, type JudgedCommand } from './classify';
 import { initParser, isParserReady, type Word } from './parse';
 import { checkWrite, editTarget, makePathEnv, PathPatterns } from './paths';
 
@@ -517,8 +517,8 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
     }
   }
   // Detector rules apply to edits too (an org may deny every write-sensitive edit).
-  const pseudo: JudgedCommand = {
-    node: {
+  const pseudo = judgedCommand(
+    {
       kind: 'redirect',
       argv: [],
       wrappers: [],
@@ -532,18 +532,9 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
       notes: [],
       text: target,
     },
-    argv: [],
-    words: [],
-    program: null,
+    [],
     findings,
-    readOnly: false,
-    children: [],
-    network: false,
-    codeFromStdin: false,
-    readsSecrets: false,
-    executes: [],
-    downloads: [],
-  };
+  );
   let verdict: Effect = 'allow';
   const reasons: string[] = [];
   const rules: VerdictRule[] = [];

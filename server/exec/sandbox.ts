@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { compileGlob } from './paths';
 
 /**
  * The OS sandbox for commands: bubblewrap (Linux). A sandboxed command sees the whole file system
@@ -177,31 +178,6 @@ function resolvePath(target: string): Resolved | undefined {
 // ---------------------------------------------------------------------------------------------
 // Policy path patterns
 
-/**
- * A policy path pattern as the policy engine reads it (server/exec/paths.ts compileGlob): relative
- * to the workspace, `~/…` for the home folder, or absolute; `*` and `?` stay within one name, `**`
- * spans folders, a pattern without `/` names a file or folder at any depth, and a pattern covers
- * everything below what it names. Other characters are literal.
- */
-export function globToRegExp(pattern: string): RegExp {
-  let p = pattern.replace(/\\/g, '/').replace(/\/+$/, '');
-  const anchored = p.includes('/');
-  p = p.replace(/^\.\//, '').replace(/^\//, '');
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') {
-      if (p[i + 1] === '*') {
-        const slashAfter = p[i + 2] === '/';
-        re += slashAfter ? '(?:.*/)?' : '.*';
-        i += slashAfter ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${anchored ? '' : '(?:.*/)?'}${re}(?:/.*)?$`);
-}
-
 /** A concrete path a pattern stands for. `literal`: named exactly, so protected even while missing. */
 interface PatternPath {
   path: string;
@@ -259,7 +235,8 @@ function expandPattern(pattern: string, ws: string, home: string, budget: { left
   const segments = rel.split('/');
   const firstGlob = segments.findIndex((seg) => /[*?]/.test(seg));
   const prefix = anchored ? segments.slice(0, firstGlob < 0 ? segments.length - 1 : firstGlob) : [];
-  const re = globToRegExp(anchored ? `/${rel}` : rel);
+  // The same reading of a pattern as the judge's (paths.ts): what it protects, the sandbox enforces.
+  const re = compileGlob(anchored ? `/${rel}` : rel);
   const named = new Set(segments);
   const queue: string[] = [path.join(base, ...prefix)];
   while (queue.length > 0 && budget.left > 0) {

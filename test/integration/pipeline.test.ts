@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Verdict } from '../../protocol/policy';
 import { RunOutcome } from '../../protocol/requests';
 import { probeSandbox } from '../../server/exec/sandbox';
+import { liveProcesses, waitFor } from '../fixtures/processes';
 import { CLI, requireBuild, runCli, tempDir, writeFiles, type RunResult } from './helpers';
 
 // `navi check` and `navi run` as a user runs them: the real CLI, the real agent, real git and
@@ -18,34 +19,6 @@ const ASK_WRITES_PROOF = `node -e "require('fs').writeFileSync('proof.txt', 'ran
 
 /** Single-quotes a word for sh. */
 const q = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-
-/** Live (not zombie) `sleep` processes whose command line contains `tag` (not navi's own, nor bwrap). */
-function liveSleeps(tag: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (path.basename(argv[0] ?? '') !== 'sleep') continue;
-      const cmdline = argv.join(' ');
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmdline.includes(tag) && state !== 'Z' && state !== 'X') pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Waits for a condition without a fixed sleep; fails with `what` after `ms`. */
-async function waitFor(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -406,11 +379,11 @@ describe('navi check and navi run (the command pipeline in a terminal)', functio
       let stdout = '';
       child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       const done = exited(child);
-      await waitFor(() => liveSleeps(tag).length > 0, 'the sleep to start');
+      await waitFor(() => liveProcesses(tag, 'sleep').length > 0, 'the sleep to start', 20_000);
       child.kill('SIGINT');
       const { code } = await done;
       assert.equal(code, 130);
-      assert.deepEqual(liveSleeps(tag), [], 'no process of the command is left');
+      assert.deepEqual(liveProcesses(tag, 'sleep'), [], 'no process of the command is left');
       const outcome = RunOutcome.parse(JSON.parse(stdout));
       assert.equal(outcome.result?.cancelled, true);
       const executed = eventsOf(outcome.commandId).find((e) => e.type === 'command.executed');

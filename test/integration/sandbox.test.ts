@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { type RunRequest, type RunResult, runCommand } from '../../server/exec/runner';
 import { probeSandbox } from '../../server/exec/sandbox';
 import { fakeSecrets } from '../fixtures/builders';
+import { liveProcesses, uniqueSleep, waitFor } from '../fixtures/processes';
 
 // The command runner against the real bubblewrap: network, file system, git metadata, hidden
 // paths, process cleanup, environment, redaction and memory. Without bubblewrap these tests fail
@@ -15,35 +16,6 @@ import { fakeSecrets } from '../fixtures/builders';
 
 const RUNNER = path.resolve(__dirname, '..', '..', 'server', 'exec', 'runner.ts');
 const TSX = require.resolve('tsx/cjs');
-
-const uniqueSleep = (): string => `${randomInt(100_000, 999_999)}.${randomInt(1000, 9999)}`;
-
-/** Live (not zombie) processes whose command line contains `tag`; only those running `program` if given. */
-function liveProcesses(tag: string, program?: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (program && path.basename(cmdline.split('\0')[0] ?? '') !== program) continue;
-      if (cmdline.includes(tag) && state !== 'Z' && state !== 'X') pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Waits for a condition (no fixed sleeps); fails with `what` after `ms`. */
-async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('command runner in the bubblewrap sandbox', function () {
   let root: string;

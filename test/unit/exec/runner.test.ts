@@ -1,44 +1,15 @@
 import assert from 'node:assert/strict';
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type RunRequest, type RunResult, runCommand } from '../../../server/exec/runner';
 import { fakeSecrets, tempDir } from '../../fixtures/builders';
+import { liveProcesses, uniqueSleep, waitFor } from '../../fixtures/processes';
 
 // The runner outside the sandbox: process groups, timeouts, cancellation, streaming, redaction.
 // The same behaviour inside bubblewrap is covered by test/integration/sandbox.test.ts.
 
 const linux = process.platform === 'linux';
-
-/** A `sleep` duration no other process uses, to find this test's processes in /proc. */
-const uniqueSleep = (): string => `${randomInt(100_000, 999_999)}.${randomInt(1000, 9999)}`;
-
-/** Live (not zombie) processes whose command line contains `tag` (only `sleep`s with `program`). */
-function liveProcesses(tag: string, program?: string): number[] {
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (program && path.basename(cmdline.split('\0')[0] ?? '') !== program) continue;
-      if (cmdline.includes(tag) && state !== 'Z' && state !== 'X') pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Waits for a condition (no fixed sleeps); fails with `what` after `ms`. */
-async function waitFor(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
