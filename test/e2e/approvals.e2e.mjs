@@ -98,17 +98,23 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
   });
 
   it('exports the audit trail from the palette with both decisions in order', async () => {
-    const { page, server } = getSession();
-    const out = path.join(server.dirs.root, 'audit-export.json');
+    const { page, fixture } = getSession();
     const widget = await startPaletteCommand(page, 'NAVI: Export Audit Trail…');
     await widget.locator('.monaco-list-row', { hasText: 'JSON' }).first().waitFor({ state: 'visible' });
     await widget.locator('input').first().fill('JSON');
     await widget.locator('.monaco-list-row.focused', { hasText: /^JSON/ }).waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
-    // code-server's save dialog is VS Code's simple file dialog: a path in the quick input.
+    // code-server's save dialog is VS Code's simple file dialog: a path in the quick input, which
+    // NAVI fills with navi-audit-<date>.json in the workspace folder. Accept it once it is there.
     const pathInput = widget.locator('input').first();
-    await pathInput.waitFor({ state: 'visible' });
-    await pathInput.fill(out);
+    const deadline = Date.now() + 30_000;
+    let value = '';
+    while (!/navi-audit-\d{4}-\d\d-\d\d\.json$/.test(value)) {
+      if (Date.now() > deadline) throw new Error(`the save dialog did not offer the default file: ${value}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      value = await pathInput.inputValue().catch(() => '');
+    }
+    const out = path.join(fixture.dir, path.basename(value));
     await page.keyboard.press('Enter');
     await page
       .locator('.notifications-toasts .notification-list-item', { hasText: /Exported the NAVI audit trail/ })
