@@ -13,39 +13,22 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bundleServer, cliArgs } from './lib/bench.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const appendCount = Number(arg('--events', 2000));
-const bigCount = Number(arg('--big', 100_000));
-const work = fs.mkdtempSync(path.join(arg('--dir', os.tmpdir()), 'navi-bench-audit-'));
+const args = cliArgs();
+const appendCount = args.number('--events', 2000);
+const bigCount = args.number('--big', 100_000);
+const work = fs.mkdtempSync(path.join(args.value('--dir', os.tmpdir()), 'navi-bench-audit-'));
 
-const bundle = path.join(work, 'audit.cjs');
-await esbuild.build({
-  stdin: {
-    contents: [
-      "export * from './server/audit/log';",
-      "export * from './server/audit/verify';",
-      "export * from './server/audit/export';",
-      "export * from './server/audit/canonical';",
-      "export { v7 as uuidv7 } from 'uuid';",
-    ].join('\n'),
-    resolveDir: repoRoot,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  outfile: bundle,
-  logLevel: 'warning',
+const bundle = await bundleServer({
+  outfile: path.join(work, 'audit.cjs'),
+  exports: [
+    "export * from './server/audit/log';",
+    "export * from './server/audit/verify';",
+    "export * from './server/audit/export';",
+    "export * from './server/audit/canonical';",
+    "export { v7 as uuidv7 } from 'uuid';",
+  ],
 });
 const audit = createRequire(import.meta.url)(bundle);
 

@@ -22,71 +22,60 @@
 //
 // Options: --runs N (samples, default 50), --warmup N (default 5), --stream-runs N (default 3),
 //          --no-write (leave docs alone).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import {
+  bundleServer,
+  bwrapVersion,
+  CHILD_KEEP_ALIVE,
+  cliArgs,
+  fmt,
+  gitCommitAll,
+  loadAverage,
+  machineLines,
+  mdCode,
+  median,
+  met,
+  p95,
+  repoRoot,
+  runChild,
+  STREAM_BYTES,
+  STREAM_PRODUCERS,
+  streamMBps,
+  TARGET_OVERHEAD_MS,
+  TARGET_RSS_MB,
+  TARGET_THROUGHPUT,
+  updateBenchmarksDoc,
+  writeFiles,
+} from './lib/bench.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
-};
-const runs = argValue('--runs', 50);
-const warmup = argValue('--warmup', 5);
-const streamRuns = argValue('--stream-runs', 3);
-const writeDocs = !args.includes('--no-write');
+const args = cliArgs();
+const runs = args.number('--runs', 50);
+const warmup = args.number('--warmup', 5);
+const streamRuns = args.number('--stream-runs', 3);
+const writeDocs = !args.has('--no-write');
 
-const TARGET_OVERHEAD_MS = 30;
 const COMMAND = 'true';
-const TARGET_RSS_MB = 150;
-const TARGET_THROUGHPUT = 0.5;
-const STREAM_BYTES = 200_000_000;
-const PRODUCERS = [
-  { label: 'one 200 MB line', command: `head -c ${STREAM_BYTES} /dev/zero | tr '\\0' a` },
-  { label: '100 M short lines', command: `yes | head -c ${STREAM_BYTES}` },
-];
 
 const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'navi-bench-pipeline-')));
 
-async function bundle() {
-  const dir = path.join(work, 'bundle');
-  const out = path.join(dir, 'pipeline.cjs');
+function bundle() {
   const { version } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-  await esbuild.build({
-    stdin: {
-      contents: [
-        "export { run } from './server/exec/pipeline';",
-        "export { judgeCommand } from './server/exec/policy';",
-        "export { runCommand } from './server/exec/runner';",
-        "export { prepareSandbox, probeSandbox } from './server/exec/sandbox';",
-        "export { FilePolicyLoader } from './server/exec/policyLayers';",
-        "export { AlwaysAllowStore } from './server/exec/alwaysAllow';",
-        "export { openAuditLog } from './server/audit/log';",
-      ].join('\n'),
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'warning',
+  return bundleServer({
+    outfile: path.join(work, 'bundle', 'pipeline.cjs'),
+    exports: [
+      "export { run } from './server/exec/pipeline';",
+      "export { judgeCommand } from './server/exec/policy';",
+      "export { runCommand } from './server/exec/runner';",
+      "export { prepareSandbox, probeSandbox } from './server/exec/sandbox';",
+      "export { FilePolicyLoader } from './server/exec/policyLayers';",
+      "export { AlwaysAllowStore } from './server/exec/alwaysAllow';",
+      "export { openAuditLog } from './server/audit/log';",
+    ],
+    parser: true,
     define: { 'process.env.NAVI_VERSION': JSON.stringify(version) },
-    // As esbuild.config.mjs: web-tree-sitter's ESM build reads import.meta.url, empty in a CJS bundle.
-    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
   });
-  for (const asset of ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-bash/tree-sitter-bash.wasm']) {
-    fs.copyFileSync(require.resolve(asset), path.join(dir, path.basename(asset)));
-  }
-  return out;
 }
 
 function fixture() {
@@ -113,30 +102,8 @@ function fixture() {
     'app/README.md': '# app\n',
     'app/src/index.ts': 'export const x = 1;\n',
   };
-  for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(home, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-  }
-  const git = (...a) => {
-    const out = spawnSync(
-      'git',
-      [
-        '-c',
-        'user.name=bench',
-        '-c',
-        'user.email=bench@example.invalid',
-        '-c',
-        'init.defaultBranch=main',
-        ...a,
-      ],
-      { cwd: workspace, encoding: 'utf8', env: { ...process.env, HOME: home } },
-    );
-    if (out.status !== 0) throw new Error(`git ${a.join(' ')} failed: ${out.stderr}`);
-  };
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
+  writeFiles(home, files);
+  gitCommitAll(workspace, home);
   return { home, workspace, stateDir: path.join(work, 'state') };
 }
 
@@ -146,10 +113,8 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const o = JSON.parse(process.argv[2]);
-// The agent's stdio connection keeps its event loop alive; without a live handle, Node waits for
-// V8's background tasks whenever the loop runs empty (NodePlatform::DrainTasks), which here means a
-// 1 s stall while the bash grammar's lexer is compiled by TurboFan. The agent never sees that.
-const keepAlive = setInterval(() => {}, 60000);
+// As the agent's stdio connection does (see CHILD_KEEP_ALIVE in scripts/lib/bench.mjs).
+${CHILD_KEEP_ALIVE}
 const m = require(o.bundle);
 const now = () => performance.now();
 const direct = (file = 'true', args = [], extra = {}) => new Promise((resolve, reject) => {
@@ -348,59 +313,24 @@ const direct = (file = 'true', args = [], extra = {}) => new Promise((resolve, r
   .catch((error) => { process.stderr.write(String((error && error.stack) || error)); process.exit(1); });
 `;
 
-const sortedOf = (xs) => [...xs].sort((a, b) => a - b);
-const median = (xs) => sortedOf(xs)[Math.floor(xs.length / 2)];
-const p95 = (xs) => sortedOf(xs)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
-const fmt = (x, digits = 1) => x.toFixed(digits);
-
-function updateDocs(section) {
-  const file = path.join(repoRoot, 'docs', 'BENCHMARKS.md');
-  const text = fs.readFileSync(file, 'utf8');
-  const heading = section.slice(0, section.indexOf('\n'));
-  const at = text.indexOf(`\n${heading}\n`);
-  let next;
-  if (at < 0) {
-    next = text.replace(/\s*$/, '\n\n') + section;
-  } else {
-    // Only this script's own section is replaced, wherever it is.
-    const after = text.indexOf('\n## ', at + 1);
-    next = text.slice(0, at + 1) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
-  }
-  fs.writeFileSync(file, next);
-}
-
-function bwrapVersion() {
-  const out = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
-  return out.status === 0 ? out.stdout.trim().replace(/^bubblewrap\s*/, '') : 'unknown';
-}
-
 try {
   console.log(`bench:pipeline — \`${COMMAND}\` through run(), ${runs} samples after ${warmup} warm-ups`);
   const bundlePath = await bundle();
   const fx = fixture();
-  const file = path.join(work, 'child.cjs');
-  fs.writeFileSync(file, childSource);
-  const out = spawnSync(
-    process.execPath,
-    [
-      file,
-      JSON.stringify({
-        bundle: bundlePath,
-        ...fx,
-        command: COMMAND,
-        runs,
-        warmup,
-        producers: PRODUCERS,
-        streamRuns,
-        streamBytes: STREAM_BYTES,
-      }),
-    ],
-    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
-  );
-  if (out.status !== 0) throw new Error(`benchmark child failed:\n${out.stderr}`);
-  const res = JSON.parse(out.stdout);
+  const res = runChild(work, childSource, [
+    JSON.stringify({
+      bundle: bundlePath,
+      ...fx,
+      command: COMMAND,
+      runs,
+      warmup,
+      producers: STREAM_PRODUCERS,
+      streamRuns,
+      streamBytes: STREAM_BYTES,
+    }),
+  ]);
   const s = res.samples;
-  const expectedLines = 1 + 1 + 3 * (runs + warmup + PRODUCERS.length * streamRuns);
+  const expectedLines = 1 + 1 + 3 * (runs + warmup + STREAM_PRODUCERS.length * streamRuns);
   if (res.auditLines !== expectedLines)
     throw new Error(`audit log has ${res.auditLines} lines, expected ${expectedLines}`);
 
@@ -444,7 +374,6 @@ try {
   console.log(`  agent RSS after the runs: ${fmt(res.rssAfterRunsMB)} MB (a fork's cost grows with it)`);
   if (res.messages.length) console.log(`  log: ${res.messages.join('; ')}`);
 
-  const mbps = (ms) => STREAM_BYTES / 1e6 / (ms / 1000);
   const streams = res.streams.map((x) => ({
     runs: x.runs,
     label: x.label,
@@ -459,8 +388,8 @@ try {
   const streamAddedMB = Math.max(...res.streams.flatMap((x) => x.runs.map((r) => r.peakMB - r.rssBeforeMB)));
   for (const x of streams) {
     console.log(`\nStreaming 200 MB through run(), ${x.label}: ${x.command}`);
-    console.log(`  plain pipe ${fmt(x.plainMs, 0)} ms (${fmt(mbps(x.plainMs), 0)} MB/s)`);
-    console.log(`  run()      ${fmt(x.ms, 0)} ms (${fmt(mbps(x.ms), 0)} MB/s)`);
+    console.log(`  plain pipe ${fmt(x.plainMs, 0)} ms (${fmt(streamMBps(x.plainMs), 0)} MB/s)`);
+    console.log(`  run()      ${fmt(x.ms, 0)} ms (${fmt(streamMBps(x.ms), 0)} MB/s)`);
     console.log(`  throughput vs plain pipe (median of paired runs): ${fmt(x.ratio * 100, 0)}%`);
     console.log(
       `  agent RSS: ${fmt(x.rssBeforeMB)} MB before the first run, peak ${fmt(x.peakMB)} MB while streaming (sampled every 5 ms)`,
@@ -471,14 +400,7 @@ try {
   }
   console.log(`  maxRSS of the agent-like process over the whole benchmark: ${fmt(res.maxRssMB)} MB`);
 
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' / ');
-  const cpus = os.cpus();
-  const date = new Date().toISOString().slice(0, 10);
-  const met = (ok) => (ok ? 'met' : 'not met');
-  const code = (text) => '`' + text.replace(/\|/g, '\\|') + '`';
+  const load = loadAverage();
   const section = [
     '## Command pipeline',
     '',
@@ -492,8 +414,7 @@ try {
     'run() spends in them; "the rest" is run() minus those. A timer keeps the event loop alive, as the agent\'s stdio',
     'connection does (without one, Node waits for V8 background work whenever the loop runs empty).',
     '',
-    `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()},`,
-    `bubblewrap ${bwrapVersion()}; load average (1/5/15 min) at the end: ${load}. Measured ${date}.`,
+    ...machineLines(load, { bubblewrap: bwrapVersion() }),
     '',
     '| measure | median | p95 | target |',
     '| --- | --- | --- | --- |',
@@ -527,7 +448,7 @@ try {
     '| --- | --- | --- | --- | --- | --- |',
     ...streams.map(
       (x) =>
-        `| ${x.label}: ${code(x.command)} | ${fmt(x.plainMs, 0)} ms (${fmt(mbps(x.plainMs), 0)} MB/s) | ${fmt(x.ms, 0)} ms (${fmt(mbps(x.ms), 0)} MB/s) | ${fmt(x.ratio * 100, 0)}% | ${fmt(x.rssBeforeMB)} → ${fmt(x.peakMB)} MB | throughput ≥ ${TARGET_THROUGHPUT * 100}%: ${met(x.ratio >= TARGET_THROUGHPUT)}; RSS < ${TARGET_RSS_MB} MB: ${met(x.peakMB < TARGET_RSS_MB)} |`,
+        `| ${x.label}: ${mdCode(x.command)} | ${fmt(x.plainMs, 0)} ms (${fmt(streamMBps(x.plainMs), 0)} MB/s) | ${fmt(x.ms, 0)} ms (${fmt(streamMBps(x.ms), 0)} MB/s) | ${fmt(x.ratio * 100, 0)}% | ${fmt(x.rssBeforeMB)} → ${fmt(x.peakMB)} MB | throughput ≥ ${TARGET_THROUGHPUT * 100}%: ${met(x.ratio >= TARGET_THROUGHPUT)}; RSS < ${TARGET_RSS_MB} MB: ${met(x.peakMB < TARGET_RSS_MB)} |`,
     ),
     '',
     `Streaming adds at most ${fmt(streamAddedMB)} MB to what the process held before the run; the rest is its baseline at that`,
@@ -536,10 +457,7 @@ try {
     '',
   ].join('\n');
   console.log(`\nload average: ${load}`);
-  if (writeDocs) {
-    updateDocs(section);
-    console.log('docs/BENCHMARKS.md: "Command pipeline" updated');
-  }
+  if (writeDocs) updateBenchmarksDoc(section);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -16,60 +16,48 @@
 //
 // Options: --runs N (overhead samples, default 50), --stream-runs N (default 3; medians reported),
 //          --no-sandbox (measure without bubblewrap), --no-write (leave docs/BENCHMARKS.md alone).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import {
+  bundleServer,
+  bwrapVersion,
+  cliArgs,
+  fmt,
+  loadAverage,
+  machineLines,
+  mdCode,
+  median,
+  met,
+  p95,
+  runChild,
+  STREAM_BYTES,
+  STREAM_PRODUCERS,
+  streamMBps,
+  TARGET_OVERHEAD_MS,
+  TARGET_RSS_MB,
+  TARGET_THROUGHPUT,
+  updateBenchmarksDoc,
+} from './lib/bench.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
-};
-const runs = argValue('--runs', 50);
-const streamRuns = argValue('--stream-runs', 3);
-const writeDocs = !args.includes('--no-write');
-const useSandbox = !args.includes('--no-sandbox');
-
-const TARGET_OVERHEAD_MS = 30;
-const TARGET_RSS_MB = 150;
-const TARGET_THROUGHPUT = 0.5;
-const STREAM_BYTES = 200_000_000;
-const PRODUCERS = [
-  { label: 'one 200 MB line', command: `head -c ${STREAM_BYTES} /dev/zero | tr '\\0' a` },
-  { label: '100 M short lines', command: `yes | head -c ${STREAM_BYTES}` },
-];
+const args = cliArgs();
+const runs = args.number('--runs', 50);
+const streamRuns = args.number('--stream-runs', 3);
+const writeDocs = !args.has('--no-write');
+const useSandbox = !args.has('--no-sandbox');
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'navi-bench-runner-'));
 const workspace = path.join(work, 'workspace');
 fs.mkdirSync(workspace);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
-const fmt = (x, digits = 1) => x.toFixed(digits);
-
-async function bundle() {
-  const out = path.join(work, 'runner-bundle.cjs');
-  await esbuild.build({
-    stdin: {
-      contents:
-        "export { runCommand } from './server/exec/runner';\nexport { probeSandbox } from './server/exec/sandbox';\n",
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'warning',
+const bundle = () =>
+  bundleServer({
+    outfile: path.join(work, 'runner-bundle.cjs'),
+    exports: [
+      "export { runCommand } from './server/exec/runner';",
+      "export { probeSandbox } from './server/exec/sandbox';",
+    ],
   });
-  return out;
-}
 
 // Runs in a fresh node process. argv: bundle, mode, json options. Prints one JSON line.
 const childSource = `
@@ -149,32 +137,8 @@ const direct = (file, args) => new Promise((resolve, reject) => {
 })().catch((error) => { process.stderr.write(String(error && error.stack || error)); process.exit(1); });
 `;
 
-function child(bundlePath, mode, options) {
-  const file = path.join(work, 'child.cjs');
-  fs.writeFileSync(file, childSource);
-  const out = spawnSync(process.execPath, [file, bundlePath, mode, JSON.stringify(options)], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (out.status !== 0) throw new Error(`benchmark child (${mode}) failed:\n${out.stderr}`);
-  return JSON.parse(out.stdout);
-}
-
-function updateDocs(section) {
-  const file = path.join(repoRoot, 'docs', 'BENCHMARKS.md');
-  const text = fs.readFileSync(file, 'utf8');
-  const heading = '## Command runner';
-  const at = text.indexOf(`\n${heading}\n`);
-  let next;
-  if (at < 0) {
-    next = text.replace(/\s*$/, '\n\n') + section;
-  } else {
-    // Only this script's own section is replaced, wherever it is.
-    const after = text.indexOf('\n## ', at + 1);
-    next = text.slice(0, at + 1) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
-  }
-  fs.writeFileSync(file, next);
-}
+const child = (bundlePath, mode, options) =>
+  runChild(work, childSource, [bundlePath, mode, JSON.stringify(options)], mode);
 
 try {
   console.log(`bench:runner — ${runs} overhead samples, ${streamRuns} streaming runs per producer`);
@@ -203,7 +167,7 @@ try {
   if (overhead.probeMs !== null) console.log(`  sandbox probe (once per agent): ${fmt(overhead.probeMs)} ms`);
 
   const streams = [];
-  for (const producer of PRODUCERS) {
+  for (const producer of STREAM_PRODUCERS) {
     const plain = [];
     const runner = [];
     const ratios = [];
@@ -217,7 +181,6 @@ try {
       runner.push(q);
       ratios.push(p.ms / q.ms);
     }
-    const mbps = (ms) => STREAM_BYTES / 1e6 / (ms / 1000);
     const row = {
       label: producer.label,
       command: producer.command,
@@ -230,8 +193,8 @@ try {
       plainCpuMs: median(plain.map((x) => x.cpuMs)),
       runnerCpuMs: median(runner.map((x) => x.cpuMs)),
     };
-    row.plainMBps = mbps(row.plainMs);
-    row.runnerMBps = mbps(row.runnerMs);
+    row.plainMBps = streamMBps(row.plainMs);
+    row.runnerMBps = streamMBps(row.runnerMs);
     streams.push(row);
     console.log(`\nStreaming 200 MB, ${producer.label}: ${producer.command}`);
     console.log(
@@ -246,13 +209,7 @@ try {
     );
   }
 
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' / ');
-  const cpus = os.cpus();
-  const date = new Date().toISOString().slice(0, 10);
-  const met = (ok) => (ok ? 'met' : 'not met');
+  const load = loadAverage();
   const sandboxWord = useSandbox ? 'sandboxed' : 'not sandboxed';
   const section = [
     '## Command runner',
@@ -266,8 +223,7 @@ try {
     `and dropped), median of ${streamRuns} paired runs; peak memory is \`process.resourceUsage().maxRSS\` of the`,
     "runner's process (Node itself included).",
     '',
-    `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()},`,
-    `bubblewrap ${useSandbox ? bwrapVersion() : 'not used'}; load average (1/5/15 min) at the end: ${load}. Measured ${date}.`,
+    ...machineLines(load, { bubblewrap: useSandbox ? bwrapVersion() : 'not used' }),
     '',
     '| measure | median | p95 | target |',
     '| --- | --- | --- | --- |',
@@ -283,7 +239,7 @@ try {
     '| --- | --- | --- | --- | --- | --- |',
     ...streams.map(
       (x) =>
-        `| ${x.label}: \`${x.command.replace(/\|/g, '\\|')}\` | ${fmt(x.plainMs, 0)} ms (${fmt(x.plainMBps, 0)} MB/s) | ${fmt(x.runnerMs, 0)} ms (${fmt(x.runnerMBps, 0)} MB/s) | ${fmt(x.ratio * 100, 0)}% | ${fmt(x.rssMB)} MB (${fmt(x.rssBeforeMB)} MB before) | throughput ≥ ${TARGET_THROUGHPUT * 100}%: ${met(x.ratio >= TARGET_THROUGHPUT)}; RSS < ${TARGET_RSS_MB} MB: ${met(x.rssMB < TARGET_RSS_MB)} |`,
+        `| ${x.label}: ${mdCode(x.command)} | ${fmt(x.plainMs, 0)} ms (${fmt(x.plainMBps, 0)} MB/s) | ${fmt(x.runnerMs, 0)} ms (${fmt(x.runnerMBps, 0)} MB/s) | ${fmt(x.ratio * 100, 0)}% | ${fmt(x.rssMB)} MB (${fmt(x.rssBeforeMB)} MB before) | throughput ≥ ${TARGET_THROUGHPUT * 100}%: ${met(x.ratio >= TARGET_THROUGHPUT)}; RSS < ${TARGET_RSS_MB} MB: ${met(x.rssMB < TARGET_RSS_MB)} |`,
     ),
     '',
     'Throughput is the median of the paired ratios (plain time / runner time). The producer and the runner share',
@@ -293,15 +249,7 @@ try {
     '',
   ].join('\n');
   console.log(`\nload average: ${load}`);
-  if (writeDocs) {
-    updateDocs(section);
-    console.log('docs/BENCHMARKS.md: "Command runner" updated');
-  }
+  if (writeDocs) updateBenchmarksDoc(section);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
-}
-
-function bwrapVersion() {
-  const out = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
-  return out.status === 0 ? out.stdout.trim().replace(/^bubblewrap\s*/, '') : 'unknown';
 }

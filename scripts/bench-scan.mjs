@@ -15,20 +15,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { buildSyntheticRepo } from './bench-scan-repo.mjs';
+import { bundleServer, cliArgs, loadAverage, median, repoRoot } from './lib/bench.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
-};
-const targetFiles = argValue('--files', 100_000);
-const runs = argValue('--runs', 3);
-const writeDocs = !args.includes('--no-write');
+const args = cliArgs();
+const targetFiles = args.number('--files', 100_000);
+const runs = args.number('--runs', 3);
+const writeDocs = !args.has('--no-write');
 
 const TARGET_SUMMARY_MS = 500;
 const TARGET_RSS_MB = 300;
@@ -41,22 +34,10 @@ const marker = path.join(cacheDir, 'complete');
 // ------------------------------------------------------------------------------------------
 // Measurements
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-async function bundleScan() {
-  const out = path.join(cacheDir, 'scan-bundle.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(repoRoot, 'server/tasks/scan.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  return out;
-}
+const bundleScan = () =>
+  bundleServer({ outfile: path.join(cacheDir, 'scan-bundle.cjs'), entry: 'server/tasks/scan.ts' });
 
 // Runs in a fresh `node` process: the scan alone, so maxRSS is the scanner's high-water mark.
 const childSource = `
@@ -117,18 +98,13 @@ async function main() {
     process.stdout.write(`built in ${(ms(t0) / 1000).toFixed(1)} s\n`);
     built = true;
   }
-  if (args.includes('--build-only')) return;
+  if (args.has('--build-only')) return;
   const bundle = await bundleScan();
 
   // Import the detection list from the same bundle rg is compared with.
-  const esm = path.join(cacheDir, 'redact-bundle.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(repoRoot, 'server/audit/redact.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: esm,
-    logLevel: 'warning',
+  const esm = await bundleServer({
+    outfile: path.join(cacheDir, 'redact-bundle.cjs'),
+    entry: 'server/audit/redact.ts',
   });
   const { createRequire } = await import('node:module');
   const { SECRET_PATTERNS } = createRequire(import.meta.url)(esm);
@@ -208,10 +184,7 @@ async function main() {
       rgCpu === undefined ? '' : `user + sys, all threads (${(scanCpu / rgCpu).toFixed(2)}×)`,
     ],
   ];
-  const load = os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' / ');
+  const load = loadAverage();
   const machine = `${cpus.length} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB RAM, Node ${process.version}, ${os.platform()} ${os.release()}; load average (1/5/15 min) at the end: ${load}`;
   process.stdout.write(
     `\nScan benchmark — ${machine}\nrepository: ${repo}${built ? ' (new)' : ' (cached)'}; median of ${runs} runs after one warm-up\n\n`,

@@ -18,26 +18,31 @@
 //
 // Options: --rounds N (default 2000), --warmup N (default 200), --cold N (default 5),
 //          --no-write (leave docs/BENCHMARKS.md alone).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import {
+  bundleServer,
+  CHILD_KEEP_ALIVE,
+  cliArgs,
+  fmt as fixed,
+  gitCommitAll,
+  loadAverage,
+  machineLines,
+  mdCode,
+  median,
+  met,
+  runChild,
+  summary,
+  updateBenchmarksDoc,
+  writeFiles,
+} from './lib/bench.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
-};
-const rounds = argValue('--rounds', 2000);
-const warmup = argValue('--warmup', 200);
-const coldRuns = argValue('--cold', 5);
-const writeDocs = !args.includes('--no-write');
+const args = cliArgs();
+const rounds = args.number('--rounds', 2000);
+const warmup = args.number('--warmup', 200);
+const coldRuns = args.number('--cold', 5);
+const writeDocs = !args.has('--no-write');
 
 const TARGET_P99_MS = 2;
 
@@ -97,35 +102,17 @@ const WORKSPACE_POLICY = {
 
 const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'navi-bench-verdict-')));
 
-async function bundle() {
-  const dir = path.join(work, 'bundle');
-  const out = path.join(dir, 'judge.cjs');
-  await esbuild.build({
-    stdin: {
-      contents: [
-        "export { judgeCommand, initParser } from './server/exec/policy';",
-        "export { check } from './server/exec/pipeline';",
-        "export { FilePolicyLoader } from './server/exec/policyLayers';",
-        "export { AlwaysAllowStore } from './server/exec/alwaysAllow';",
-      ].join('\n'),
-      resolveDir: repoRoot,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'warning',
-    // As esbuild.config.mjs: web-tree-sitter's ESM build reads import.meta.url, empty in a CJS bundle.
-    alias: { 'web-tree-sitter': require.resolve('web-tree-sitter') },
+const bundle = () =>
+  bundleServer({
+    outfile: path.join(work, 'bundle', 'judge.cjs'),
+    exports: [
+      "export { judgeCommand, initParser } from './server/exec/policy';",
+      "export { check } from './server/exec/pipeline';",
+      "export { FilePolicyLoader } from './server/exec/policyLayers';",
+      "export { AlwaysAllowStore } from './server/exec/alwaysAllow';",
+    ],
+    parser: true,
   });
-  // server/exec/parse.ts looks for the WASM files next to the bundle first (as in dist/).
-  for (const asset of ['web-tree-sitter/tree-sitter.wasm', 'tree-sitter-bash/tree-sitter-bash.wasm']) {
-    fs.copyFileSync(require.resolve(asset), path.join(dir, path.basename(asset)));
-  }
-  return out;
-}
 
 /** `<work>/home/dev` (home) with a git repository at `<work>/home/dev/app`. */
 function fixture() {
@@ -156,51 +143,22 @@ function fixture() {
     '.bashrc': 'export PS1=x\n',
     '.gitconfig': '[user]\n\tname = Dev\n',
   };
-  for (const [rel, content] of Object.entries(files)) {
-    const file = path.join(home, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-  }
+  writeFiles(home, files);
   for (const bin of ['jest', 'eslint', 'tsc'])
     fs.chmodSync(path.join(workspace, 'node_modules/.bin', bin), 0o755);
-  const git = (...a) => {
-    const out = spawnSync(
-      'git',
-      [
-        '-c',
-        'user.name=bench',
-        '-c',
-        'user.email=bench@example.invalid',
-        '-c',
-        'init.defaultBranch=main',
-        ...a,
-      ],
-      { cwd: workspace, encoding: 'utf8', env: { ...process.env, HOME: home } },
-    );
-    if (out.status !== 0) throw new Error(`git ${a.join(' ')} failed: ${out.stderr}`);
-  };
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'init');
+  gitCommitAll(workspace, home);
   return { home, workspace, stateDir: path.join(work, 'state') };
 }
 
-// Runs in a fresh node process. argv: mode, json options. Prints one JSON line.
+// Runs in a fresh node process. argv: mode, json options. Prints one JSON line (the samples; the
+// statistics are computed by the parent).
 const childSource = `
 const path = require('node:path');
 const [mode, optionsJson] = process.argv.slice(2);
 const o = JSON.parse(optionsJson);
-// The agent's stdio connection keeps its event loop alive; without a live handle, Node waits for
-// V8's background tasks whenever the loop runs empty (NodePlatform::DrainTasks), which here means a
-// 1 s stall while the bash grammar's lexer is compiled by TurboFan. The agent never sees that.
-const keepAlive = setInterval(() => {}, 60000);
+// As the agent's stdio connection does (see CHILD_KEEP_ALIVE in scripts/lib/bench.mjs).
+${CHILD_KEEP_ALIVE}
 const now = () => performance.now();
-const sorted = (xs) => Float64Array.from(xs).sort();
-const pct = (s, p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((s.length * p) / 100) - 1))];
-const stats = (xs) => {
-  const s = sorted(xs);
-  return { n: s.length, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s[s.length - 1] };
-};
 (async () => {
   const t0 = now();
   const m = require(o.bundle);
@@ -270,9 +228,8 @@ const stats = (xs) => {
   process.stdout.write(JSON.stringify({
     verdicts,
     reasons,
-    perCommand: samples.map(stats),
-    overall: stats(samples.flat()),
-    check: stats(checkSamples),
+    perCommand: samples,
+    check: checkSamples,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   }));
 })()
@@ -280,36 +237,10 @@ const stats = (xs) => {
   .catch((error) => { process.stderr.write(String((error && error.stack) || error)); process.exit(1); });
 `;
 
-function child(mode, options) {
-  const file = path.join(work, 'child.cjs');
-  fs.writeFileSync(file, childSource);
-  const out = spawnSync(process.execPath, [file, mode, JSON.stringify(options)], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (out.status !== 0) throw new Error(`benchmark child (${mode}) failed:\n${out.stderr}`);
-  return JSON.parse(out.stdout);
-}
+const child = (mode, options) => runChild(work, childSource, [mode, JSON.stringify(options)], mode);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (x, digits = 2) => x.toFixed(digits);
-const code = (s) => '`' + s.replace(/\|/g, '\\|') + '`';
-
-function updateDocs(section) {
-  const file = path.join(repoRoot, 'docs', 'BENCHMARKS.md');
-  const text = fs.readFileSync(file, 'utf8');
-  const heading = section.slice(0, section.indexOf('\n'));
-  const at = text.indexOf(`\n${heading}\n`);
-  let next;
-  if (at < 0) {
-    next = text.replace(/\s*$/, '\n\n') + section;
-  } else {
-    // Only this script's own section is replaced, wherever it is.
-    const after = text.indexOf('\n## ', at + 1);
-    next = text.slice(0, at + 1) + section + (after < 0 ? '' : '\n' + text.slice(after + 1));
-  }
-  fs.writeFileSync(file, next);
-}
+/** Verdicts take a fraction of a millisecond: two decimals unless told otherwise. */
+const fmt = (x, digits = 2) => fixed(x, digits);
 
 try {
   console.log(
@@ -333,7 +264,13 @@ try {
   console.log(`  second verdict                     ${fmt(cold.secondMs, 1)} ms`);
   console.log(`  first policy load (examples run)   ${fmt(cold.policyMs, 1)} ms`);
 
-  const warm = child('warm', { ...base, rounds, warmup });
+  const samples = child('warm', { ...base, rounds, warmup });
+  const warm = {
+    ...samples,
+    perCommand: samples.perCommand.map(summary),
+    overall: summary(samples.perCommand.flat()),
+    check: summary(samples.check),
+  };
   const width = Math.max(...COMMANDS.map((c) => c.length));
   console.log(`\nWarm, judgeCommand (ms)       ${''.padEnd(width - 22)}   p50    p95    p99    max  verdict`);
   const line = (label, s, extra = '') =>
@@ -347,13 +284,7 @@ try {
   line(`check(), all (${warm.check.n})`, warm.check);
   console.log(`  maxRSS of the judging process: ${fmt(warm.maxRssMB, 1)} MB`);
 
-  const load = os
-    .loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' / ');
-  const cpus = os.cpus();
-  const date = new Date().toISOString().slice(0, 10);
-  const met = (ok) => (ok ? 'met' : 'not met');
+  const load = loadAverage();
   const row = (label, s, verdict, target = '') =>
     `| ${label} | ${verdict} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${target} |`;
   const section = [
@@ -367,12 +298,11 @@ try {
     `(${warm.overall.n.toLocaleString('en-US')} verdicts). \`check()\` is the same mix through the \`navi/check\` path (policy files`,
     `read and hashed, always-allow list read, then the judge), ${warm.check.n.toLocaleString('en-US')} verdicts. Cold: median of ${coldRuns} fresh processes.`,
     '',
-    `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.release()};`,
-    `load average (1/5/15 min) at the end: ${load}. Measured ${date}.`,
+    ...machineLines(load),
     '',
     '| command | verdict | p50 ms | p95 ms | p99 ms | max ms | target |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...COMMANDS.map((c, i) => row(code(c), warm.perCommand[i], warm.verdicts[i])),
+    ...COMMANDS.map((c, i) => row(mdCode(c), warm.perCommand[i], warm.verdicts[i])),
     row(
       `**all ${COMMANDS.length} commands**`,
       warm.overall,
@@ -392,10 +322,7 @@ try {
     '',
   ].join('\n');
   console.log(`\nload average: ${load}`);
-  if (writeDocs) {
-    updateDocs(section);
-    console.log('docs/BENCHMARKS.md: "Command verdicts" updated');
-  }
+  if (writeDocs) updateBenchmarksDoc(section);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
