@@ -261,7 +261,7 @@ function trustedPath(value: string | undefined, workspaceRoot: string | undefine
 
 function realOrSelf(p: string): string {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }

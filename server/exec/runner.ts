@@ -242,8 +242,8 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
     throw new Error('timeoutMs must be a positive number.');
   const keep = req.maxKeptBytes ?? DEFAULT_KEEP;
   const grace = req.killGraceMs ?? DEFAULT_GRACE_MS;
-  const ws = fs.realpathSync(req.workspaceRoot);
-  const cwd = fs.realpathSync(path.resolve(ws, req.cwd));
+  const ws = fs.realpathSync.native(req.workspaceRoot);
+  const cwd = fs.realpathSync.native(path.resolve(ws, req.cwd));
   if (!isInside(ws, cwd)) throw new Error(`The working directory ${req.cwd} is outside the workspace ${ws}.`);
 
   const baseEnv = req.env ?? process.env;

@@ -137,7 +137,7 @@ function resolvePath(target: string): Resolved | undefined {
   let current = target;
   for (let hops = 0; hops < 40; hops++) {
     try {
-      const real = fs.realpathSync(current);
+      const real = fs.realpathSync.native(current);
       return { real, exists: true, isDir: fs.statSync(real).isDirectory() };
     } catch {
       // Missing (or dangling) somewhere: walk up to the deepest ancestor that resolves.
@@ -151,7 +151,7 @@ function resolvePath(target: string): Resolved | undefined {
       rest.unshift(path.basename(ancestor));
       ancestor = parent;
       try {
-        realAncestor = fs.realpathSync(ancestor);
+        realAncestor = fs.realpathSync.native(ancestor);
       } catch {
         // keep walking up
       }
@@ -372,11 +372,11 @@ function isRealDir(p: string): boolean {
  * path would hide the workspace itself.
  */
 export function planSandbox(opts: SandboxOptions): SandboxPlan {
-  const ws = fs.realpathSync(opts.workspaceRoot);
+  const ws = fs.realpathSync.native(opts.workspaceRoot);
   if (!fs.statSync(ws).isDirectory()) throw new Error(`The workspace ${opts.workspaceRoot} is not a folder.`);
   if (ws === path.parse(ws).root)
     throw new Error('The sandbox needs a workspace folder, not the file system root.');
-  const cwd = fs.realpathSync(path.resolve(ws, opts.cwd));
+  const cwd = fs.realpathSync.native(path.resolve(ws, opts.cwd));
   if (!isInside(ws, cwd))
     throw new Error(`The working directory ${opts.cwd} is outside the workspace ${ws}.`);
   const empty = getEmptySources();
