@@ -119,8 +119,9 @@ export async function run(
     throw error;
   }
   // The proposal and its verdict go into the log together (one write, one fsync), before
-  // anything is asked or run.
-  await record(proposed, {
+  // anything is asked or run: a deny or an ask waits for it here; an allowed command is prepared
+  // (sandbox, log file) meanwhile and starts only once it is written (runCommand's `ready`).
+  const judged = record(proposed, {
     type: 'command.verdict',
     actor: { kind: 'policy' },
     workspace,
@@ -131,6 +132,8 @@ export async function run(
       ruleIds: verdict.rules.map((r) => r.id),
     },
   });
+  judged.catch(() => undefined); // awaited below or by the runner
+  if (verdict.verdict !== 'allow') await judged;
 
   if (verdict.verdict === 'deny') {
     return outcome({ verdict, ran: false, message: `Denied: ${verdict.reasons.join('; ') || 'policy'}` });
@@ -217,7 +220,7 @@ export async function run(
       sandbox: sandbox.available,
       logDir: ports.logDir,
     },
-    { signal: ctx.signal, onOutput: ctx.onOutput },
+    { signal: ctx.signal, onOutput: ctx.onOutput, ready: judged },
   );
   await record({
     type: 'command.executed',

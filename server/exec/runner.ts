@@ -63,6 +63,11 @@ export interface RunContext {
    * so it must settle. If it throws, the command is stopped and runCommand rejects with the error.
    */
   onOutput?: (chunk: string, stream: OutputStream) => void | Promise<void>;
+  /**
+   * The command starts only once this settles (the audit record of the decision, written while the
+   * sandbox is prepared); if it rejects, nothing starts and runCommand rejects with its error.
+   */
+  ready?: Promise<unknown>;
 }
 
 export interface RunResult {
@@ -358,6 +363,15 @@ async function execute(x: Execution): Promise<RunResult> {
   };
 
   await logOpened;
+  if (ctx.ready) {
+    try {
+      await ctx.ready;
+    } catch (error) {
+      await closeLog();
+      fs.rmSync(x.logFile, { force: true });
+      throw error;
+    }
+  }
   if (ctx.signal.aborted) {
     await closeLog();
     return result({ exitCode: null, signal: null, timedOut: false, cancelled: true });

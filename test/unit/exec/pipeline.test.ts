@@ -122,6 +122,24 @@ describe('exec/pipeline', () => {
     assert.ok(!ran('unrecorded.txt'), 'but not run without a record of the approval');
   });
 
+  it('does not start an allowed command whose verdict could not be recorded', async () => {
+    failAppend = (batch) => batch.some((e) => e.type === 'command.verdict');
+    const output: string[] = [];
+    await assert.rejects(
+      run(params('cat README.md'), ports, {
+        signal: new AbortController().signal,
+        onOutput: (chunk) => void output.push(chunk),
+      }),
+      (e: unknown) => e instanceof NaviError && e.code === ErrorCodes.AuditUnavailable,
+    );
+    assert.deepEqual(output, [], 'no output: it never started');
+    assert.deepEqual(
+      fs.existsSync(ports.logDir) ? fs.readdirSync(ports.logDir) : [],
+      [],
+      'no command log left behind',
+    );
+  });
+
   it('remembers "always allow" for that exact command only (in the sandbox)', async function () {
     const probe = await probeSandbox();
     if (!probe.available) {
