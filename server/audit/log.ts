@@ -16,9 +16,9 @@ import { redactSecrets } from './redact';
  * linked to the line before it by `prevHash` (docs/audit.md).
  *
  * Durability: `append` resolves only after the line is written and `fsync`ed, so a caller that
- * awaits it before acting never acts without a record. The locked part (lock, stat, write, fsync,
- * unlock) uses synchronous calls: an append costs a few small system calls and one fsync instead
- * of as many thread-pool round trips; only waiting for another process's lock yields.
+ * awaits it before acting never acts without a record. The locked part (lock, stat, write,
+ * unlock) uses synchronous calls: an append costs a few small system calls instead of as many
+ * thread-pool round trips; the fsync and waiting for another process's lock yield.
  *
  * Ordering: appends of one `AuditLog` run one at a time (a promise queue), and every append holds
  * `<file>.lock` (created with O_EXCL) while it reads the end of the file, writes and syncs, so two
@@ -257,7 +257,9 @@ class FileAuditLog implements AuditLog {
     }
     const bytes = Buffer.from(text, 'utf8');
     writeAll(this.fh.fd, bytes);
-    fs.fsyncSync(this.fh.fd);
+    // The fsync goes to the thread pool: the caller can prepare its action meanwhile (the
+    // pipeline sets up the sandbox), it just must not act before this resolves.
+    await this.fh.sync();
     this.tail = {
       size: size + bytes.length,
       endsWithNewline: true,

@@ -1596,3 +1596,56 @@ function consumeWrapper(argv: Word[], spec: WrapperSpec): WrapperResult | null {
   if (spec.shellStringOnly || i >= argv.length) return null;
   return result;
 }
+
+/** Bash builtins and keywords: a word bash runs itself, whatever is on PATH (`compgen -b -k`). */
+const BASH_OWN = new Set(
+  (
+    '. : [ alias bg bind break builtin caller cd command compgen complete compopt continue declare ' +
+    'dirs disown echo enable eval exec exit export false fc fg getopts hash help history jobs kill ' +
+    'let local logout mapfile popd printf pushd pwd read readarray readonly return set shift shopt ' +
+    'source suspend test times trap true type typeset ulimit umask unalias unset wait ' +
+    'if then else elif fi case esac for select while until do done in function time { } ! [[ ]] coproc'
+  ).split(' '),
+);
+/** Builtins that do exactly what the program of the same name does (POSIX: no arguments, an exit code). */
+const SAME_AS_PROGRAM = new Set(['true', 'false']);
+/** A word whose source text is its value: plain characters and quoted strings without expansions. */
+const PLAIN_WORD = /^(?:[A-Za-z0-9_@%+=:,./-]|'[^']*'|"[^"$`\\!]*")+$/;
+
+/**
+ * The argv of a text that is exactly one simple command with nothing for a shell to do: literal
+ * words only (no variables, substitutions, globs, braces or `~`), no redirects, assignments,
+ * wrappers, pipes, lists, `&` or `cd`, and a program that is not a bash builtin or keyword (but
+ * `true`/`false`). Running that argv directly is what `bash -c TEXT` would do, minus a bash. Null
+ * for anything else. The parser must be loaded.
+ */
+export function literalCommand(text: string): string[] | null {
+  const parsed = parseCommandLine(text);
+  if (parsed.problems.length > 0 || parsed.commands.length !== 1) return null;
+  const node = parsed.commands[0]!;
+  if (
+    node.kind !== 'command' ||
+    node.argv.length === 0 ||
+    node.wrappers.length > 0 ||
+    node.assignments.length > 0 ||
+    node.redirects.length > 0 ||
+    node.stdin ||
+    node.pipeline ||
+    node.background ||
+    node.inSubstitution ||
+    node.cd.length > 0 ||
+    node.children.length > 0 ||
+    node.notes.length > 0
+  )
+    return null;
+  if (
+    !node.argv.every(
+      (w) => w.value !== null && !w.glob && !w.substitution && !w.variable && PLAIN_WORD.test(w.raw),
+    )
+  )
+    return null;
+  const argv = node.argv.map((w) => w.value!);
+  const program = argv[0]!;
+  if (program.includes('/') || (BASH_OWN.has(program) && !SAME_AS_PROGRAM.has(program))) return null;
+  return argv;
+}

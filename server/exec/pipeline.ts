@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/log';
 import type { Logger } from '../taskContext';
 import { AlwaysAllowStore } from './alwaysAllow';
 import type { PolicyLoader } from './policyLayers';
+import { literalCommand } from './parse';
 import { judgeCommand, judgeEdit, type JudgeContext } from './policy';
 import { runCommand, type OutputStream } from './runner';
 import type { SandboxProbe } from './sandbox';
@@ -209,6 +210,7 @@ export async function run(
   const result = await runCommand(
     {
       command: params.command,
+      argv: literalCommand(params.command) ?? undefined,
       cwd: judge.cwd,
       workspaceRoot: workspace,
       timeoutMs: params.timeoutMs ?? DEFAULT_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createOutputRedactor } from '../audit/redact';
 import { scrubEnv, secretValues } from './env';
 import { HeadTailBuffer } from './output';
+import { TRUSTED_BIN_DIRS } from './knowledge/programs';
 import { prepareSandbox, probeSandbox } from './sandbox';
 
 /**
@@ -29,6 +30,12 @@ import { prepareSandbox, probeSandbox } from './sandbox';
 export interface RunRequest {
   /** Bash source text, run as `bash --noprofile --norc -c command`. */
   command: string;
+  /**
+   * The same command as one literal argv, when the text is exactly one simple command with nothing
+   * for a shell to do (parse.ts `literalCommand`): it then runs without the `bash -c` around it,
+   * if its program is found in a trusted system folder on PATH (else through bash as usual).
+   */
+  argv?: readonly string[];
   /** Working directory; must be inside the workspace. */
   cwd: string;
   workspaceRoot: string;
@@ -112,6 +119,26 @@ function findBash(): string {
   return 'bash';
 }
 let bashPath: string | undefined;
+
+/**
+ * Where `name` is on PATH, if that is a trusted system folder (root-owned: the same file inside
+ * the sandbox, never one from the workspace or /tmp); undefined when bash should find it.
+ */
+function directProgram(name: string, PATH: string | undefined): string | undefined {
+  for (const dir of (PATH ?? '').split(path.delimiter)) {
+    if (!path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (!fs.statSync(candidate).isFile()) continue;
+    } catch {
+      continue;
+    }
+    // The first match is what bash would run: use it only when it is a trusted system program.
+    return TRUSTED_BIN_DIRS.includes(path.normalize(dir)) ? candidate : undefined;
+  }
+  return undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -261,7 +288,10 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
   let file: string;
   let args: string[];
   const bash = (bashPath ??= findBash());
-  const bashArgs = ['--noprofile', '--norc', '-c', req.command];
+  const direct = req.argv && directProgram(req.argv[0]!, env.PATH);
+  const [program, programArgs] = direct
+    ? [direct, req.argv!.slice(1)]
+    : [bash, ['--noprofile', '--norc', '-c', req.command]];
   if (req.sandbox) {
     const probe = await probeSandbox();
     if (!probe.available || !probe.bwrapPath)
@@ -284,11 +314,11 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
     });
     release = sandbox.release;
     file = probe.bwrapPath;
-    args = [...sandbox.plan.args, '--info-fd', '3', '--', bash, ...bashArgs];
+    args = [...sandbox.plan.args, '--info-fd', '3', '--', program, ...programArgs];
   } else {
     env[RUN_MARKER] = runId;
-    file = bash;
-    args = bashArgs;
+    file = program;
+    args = programArgs;
   }
 
   try {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import canonicalize from 'canonicalize';
@@ -114,41 +113,42 @@ describe('audit/log', () => {
     assert.equal((await verifyAuditLog(t.file)).ok, true);
   });
 
-  it('fsyncs every line before the append resolves', async () => {
-    // The module object itself (an `import * as` namespace only has getters): the log calls
-    // fsyncSync through it, so every fsync the log does is seen here.
-    const nodeFs = createRequire(__filename)('node:fs') as typeof fs;
-    const original = nodeFs.fsyncSync;
-    const syncedSizes: number[] = [];
-    nodeFs.fsyncSync = (fd: number) => {
-      syncedSizes.push(fs.fstatSync(fd).size);
-      original(fd);
+  /** Records the file size at every FileHandle fsync until `restore()`. */
+  async function watchSyncs(): Promise<{ sizes: number[]; restore: () => void }> {
+    const probe = await fs.promises.open(path.join(t.dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync(this: fs.promises.FileHandle): Promise<void> };
+    await probe.close();
+    const original = proto.sync;
+    const sizes: number[] = [];
+    proto.sync = async function (this: fs.promises.FileHandle) {
+      sizes.push((await this.stat()).size);
+      return original.call(this);
     };
+    return { sizes, restore: () => (proto.sync = original) };
+  }
+
+  it('fsyncs every line before the append resolves', async () => {
+    const syncs = await watchSyncs();
     try {
       const log = await openAuditLog(t.file);
       for (let i = 0; i < 3; i++) {
         await log.append(ev.proposed());
-        assert.equal(syncedSizes.at(-1), fs.statSync(t.file).size, `append ${i} synced its whole line`);
+        assert.equal(syncs.sizes.at(-1), fs.statSync(t.file).size, `append ${i} synced its whole line`);
       }
       await log.close();
-      assert.ok(syncedSizes.filter((size) => size > 0).length >= 4);
+      assert.ok(syncs.sizes.filter((size) => size > 0).length >= 4);
     } finally {
-      nodeFs.fsyncSync = original;
+      syncs.restore();
     }
   });
 
   it('appends several events with one write and one fsync, chained in order; an invalid one writes nothing', async () => {
     const log = await openAuditLog(t.file);
-    const nodeFs = createRequire(__filename)('node:fs') as typeof fs;
-    const original = nodeFs.fsyncSync;
-    let syncs = 0;
-    nodeFs.fsyncSync = (fd: number) => {
-      syncs++;
-      original(fd);
-    };
+    const syncs = await watchSyncs();
     try {
       const [a, b] = await log.appendAll([ev.proposed('npm test'), ev.proposed('npm run lint')]);
-      assert.equal(syncs, 1, 'one fsync for both');
+      assert.equal(syncs.sizes.length, 1, 'one fsync for both');
+      assert.equal(syncs.sizes[0], fs.statSync(t.file).size, 'after both lines were written');
       assert.equal(b!.prevHash, a!.hash);
       assert.equal(b!.seq, a!.seq + 1);
       const before = fs.statSync(t.file).size;
@@ -158,7 +158,7 @@ describe('audit/log', () => {
       );
       assert.equal(fs.statSync(t.file).size, before, 'nothing written');
     } finally {
-      nodeFs.fsyncSync = original;
+      syncs.restore();
     }
     await log.close();
     assert.equal((await verifyAuditLog(t.file)).ok, true);
