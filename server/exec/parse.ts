@@ -15,6 +15,7 @@
  */
 
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { OTHER_SHELLS, POSIX_SHELLS, programOf, WRAPPERS, type WrapperSpec } from './knowledge/programs';
@@ -69,6 +70,7 @@ let loading: Promise<Parser> | undefined;
  */
 export function initParser(): Promise<void> {
   loading ??= (async () => {
+    keepWasmBaseline();
     // Read the bytes ourselves rather than letting Emscripten locate files: the same code then
     // works from sources, from the esbuild bundle and under test runners.
     const runtime = await fs.promises.readFile(locateWasm('tree-sitter.wasm'));
@@ -85,6 +87,18 @@ export function initParser(): Promise<void> {
     loading = undefined;
   });
   return loading.then(() => undefined);
+}
+
+/**
+ * Keeps WebAssembly in V8's baseline compiler (Liftoff). By default V8 re-compiles the grammar's
+ * hot lexer with its optimising compiler a second after the first verdicts: about a second of CPU
+ * and 30-50 MB more memory for the rest of the agent's life, for no measurable gain in verdict time
+ * (docs/BENCHMARKS.md). The flags must be set before the first WebAssembly module compiles; set
+ * once, they apply to the whole process (the agent, or a test or benchmark that judges commands).
+ */
+function keepWasmBaseline(): void {
+  v8.setFlagsFromString('--no-wasm-tier-up');
+  v8.setFlagsFromString('--no-wasm-dynamic-tiering');
 }
 
 export function isParserReady(): boolean {
