@@ -825,26 +825,29 @@ class Walker {
     return word;
   }
 
+  /** A node at this walker's depth with `ctx`'s pipeline position, background flag and `cd`s. */
+  private node(ctx: Ctx, fields: Pick<CommandNode, 'kind' | 'text'> & Partial<CommandNode>): CommandNode {
+    return {
+      argv: [],
+      wrappers: [],
+      assignments: [],
+      redirects: [],
+      pipeline: ctx.pipeline,
+      inSubstitution: ctx.inSubstitution,
+      background: ctx.background,
+      cd: [...ctx.scope.cd],
+      depth: this.depth,
+      children: [],
+      notes: [],
+      ...fields,
+    };
+  }
+
   private redirectOnly(parsed: ParsedRedirects, ctx: Ctx, text: string): void {
     if (parsed.extraArgs.length > 0)
       this.problems.push({ kind: 'syntax', message: 'Words after a redirect of a compound command' });
     this.push(
-      {
-        kind: 'redirect',
-        argv: [],
-        wrappers: [],
-        assignments: [],
-        redirects: parsed.redirects,
-        stdin: parsed.stdin,
-        pipeline: ctx.pipeline,
-        inSubstitution: ctx.inSubstitution,
-        background: ctx.background,
-        cd: [...ctx.scope.cd],
-        depth: this.depth,
-        children: [],
-        notes: [],
-        text,
-      },
+      this.node(ctx, { kind: 'redirect', redirects: parsed.redirects, stdin: parsed.stdin, text }),
       ctx,
     );
   }
@@ -852,21 +855,7 @@ class Walker {
   private bareAssignments(nodes: PNode[], ctx: Ctx): void {
     const assignments = nodes.map((a) => this.assignment(a, 'shell', ctx));
     this.push(
-      {
-        kind: 'assignment',
-        argv: [],
-        wrappers: [],
-        assignments,
-        redirects: [],
-        pipeline: ctx.pipeline,
-        inSubstitution: ctx.inSubstitution,
-        background: ctx.background,
-        cd: [...ctx.scope.cd],
-        depth: this.depth,
-        children: [],
-        notes: [],
-        text: nodes.map((n) => this.text(n)).join(' '),
-      },
+      this.node(ctx, { kind: 'assignment', assignments, text: nodes.map((n) => this.text(n)).join(' ') }),
       ctx,
     );
   }
@@ -888,24 +877,7 @@ class Walker {
       }
     }
     if (exported) for (const a of assignments) a.scope = 'export';
-    this.push(
-      {
-        kind: 'declaration',
-        argv,
-        wrappers: [],
-        assignments,
-        redirects: [],
-        pipeline: ctx.pipeline,
-        inSubstitution: ctx.inSubstitution,
-        background: ctx.background,
-        cd: [...ctx.scope.cd],
-        depth: this.depth,
-        children: [],
-        notes: [],
-        text: this.text(n),
-      },
-      ctx,
-    );
+    this.push(this.node(ctx, { kind: 'declaration', argv, assignments, text: this.text(n) }), ctx);
   }
 
   private assignment(n: PNode, scope: Assignment['scope'], ctx: Ctx): Assignment {
@@ -940,22 +912,14 @@ class Walker {
     }
     argv.push(...inner.extraArgs, ...extra.extraArgs);
     const innerRedirectNodes = n.children.filter((c) => c.type === 'heredoc_redirect');
-    const node: CommandNode = {
+    const node = this.node(ctx, {
       kind: argv.length === 0 ? 'assignment' : 'command',
       argv,
-      wrappers: [],
       assignments,
       redirects: [...inner.redirects, ...extra.redirects],
       stdin: extra.stdin ?? inner.stdin,
-      pipeline: ctx.pipeline,
-      inSubstitution: ctx.inSubstitution,
-      background: ctx.background,
-      cd: [...ctx.scope.cd],
-      depth: this.depth,
-      children: [],
-      notes: [],
       text: this.text(n),
-    };
+    });
     this.push(node, ctx);
     // A heredoc written before the command name still carries what follows it on the line.
     const { pipe, after } = heredocContinuations(innerRedirectNodes);

@@ -66,51 +66,34 @@ describe('exec/env', () => {
       MY_APP_SETTING: 'x',
     };
 
+    /** The variables of `base` that a command keeps. */
+    const KEPT = [
+      'PATH',
+      'HOME',
+      'USER',
+      'LANG',
+      'LC_ALL',
+      'LC_CTYPE',
+      'TERM',
+      'TZ',
+      'SHELL',
+      'TMPDIR',
+      'CI',
+      'NODE_ENV',
+      'JAVA_HOME',
+      'HTTPS_PROXY',
+    ];
+
     it('keeps the allowlisted basics (PATH, HOME, locale, terminal, toolchains)', () => {
       const env = scrubEnv(base);
-      for (const name of [
-        'PATH',
-        'HOME',
-        'USER',
-        'LANG',
-        'LC_ALL',
-        'LC_CTYPE',
-        'TERM',
-        'TZ',
-        'SHELL',
-        'TMPDIR',
-        'CI',
-        'NODE_ENV',
-        'JAVA_HOME',
-        'HTTPS_PROXY',
-      ]) {
-        assert.equal(env[name], base[name], name);
-      }
+      for (const name of KEPT) assert.equal(env[name], base[name], name);
     });
 
     it('drops credentials, exec-capable variables and anything not on the allowlist', () => {
       const env = scrubEnv(base);
       const kept = new Set(Object.keys(env));
       for (const name of Object.keys(base)) {
-        if (
-          [
-            'PATH',
-            'HOME',
-            'USER',
-            'LANG',
-            'LC_ALL',
-            'LC_CTYPE',
-            'TERM',
-            'TZ',
-            'SHELL',
-            'TMPDIR',
-            'CI',
-            'NODE_ENV',
-            'JAVA_HOME',
-            'HTTPS_PROXY',
-          ].includes(name)
-        )
-          continue;
+        if (KEPT.includes(name)) continue;
         assert.ok(!kept.has(name), `${name} must not pass`);
       }
       const all = JSON.stringify(env);
