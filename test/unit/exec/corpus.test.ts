@@ -32,6 +32,17 @@ async function judge(c: Case): Promise<Effect> {
   }
 }
 
+describe('exec: safety corpus copy', () => {
+  it('test/fixtures/safety/corpus.json is the shared corpus (CI, without shared/, tests the copy)', function () {
+    if (!fs.existsSync(SHARED)) this.skip();
+    assert.equal(
+      fs.readFileSync(VENDORED, 'utf8'),
+      fs.readFileSync(SHARED, 'utf8'),
+      `the copy is stale: cp ${SHARED} ${VENDORED}`,
+    );
+  });
+});
+
 for (const suite of suites) {
   describe(`exec: ${suite.name}`, () => {
     const cases = loadCases(suite.file);
