@@ -5,23 +5,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { useSession } from './lib/session.mjs';
-import { naviView, openNaviContainer, screenshot, waitForText } from './lib/workbench.mjs';
-
-/** Opens a palette command whose handler asks with an input box or a quick pick (the widget stays open). */
-async function startPaletteCommand(page, title) {
-  const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
-  const input = widget.locator('input').first();
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  await widget.locator('.monaco-list-row.focused', { hasText: title }).waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  return widget;
-}
+import { naviView, openNaviContainer, screenshot, startCommand, waitForText } from './lib/workbench.mjs';
 
 /** NAVI: Run Command… with `text` typed into its input box. */
 async function runInNavi(page, text) {
-  const widget = await startPaletteCommand(page, 'NAVI: Run Command…');
+  const widget = await startCommand(page, 'NAVI: Run Command…');
   await widget.locator('.quick-input-title', { hasText: 'NAVI: Run Command' }).waitFor({ state: 'visible' });
   const input = widget.locator('input').first();
   await input.fill(text);
@@ -45,9 +33,10 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
   it('shows the pending approval in the sidebar, and Deny stops the command', async () => {
     const { page } = getSession();
     await openNaviContainer(page);
+    const view = naviView(page);
+    await view.locator('[data-testid="scan-button"]').waitFor({ state: 'visible' }); // the panel is up
     await runInNavi(page, marker('denied.txt'));
 
-    const view = naviView(page);
     const card = view.locator('[data-testid="approval"]');
     await card.waitFor({ state: 'visible', timeout: 60_000 });
     await waitForText(card.locator('[data-testid="approval-command"]'), /denied\.txt/);
@@ -99,7 +88,7 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
 
   it('exports the audit trail from the palette with both decisions in order', async () => {
     const { page, fixture } = getSession();
-    const widget = await startPaletteCommand(page, 'NAVI: Export Audit Trail…');
+    const widget = await startCommand(page, 'NAVI: Export Audit Trail…');
     await widget.locator('.monaco-list-row', { hasText: 'JSON' }).first().waitFor({ state: 'visible' });
     await widget.locator('input').first().fill('JSON');
     await widget.locator('.monaco-list-row.focused', { hasText: /^JSON/ }).waitFor({ state: 'visible' });

@@ -73,17 +73,36 @@ function naviActivityEntry(page) {
     .first();
 }
 
-/** Runs a command from the palette by its title ("NAVI: Scan Repository"). */
-export async function runCommand(page, title) {
+/**
+ * Picks a command in the palette by its title ("NAVI: Scan Repository") and presses Enter; returns
+ * the quick-input widget, which stays open when the command asks for input (an input box, a pick).
+ */
+export async function startCommand(page, title) {
   const widget = page.locator('.quick-input-widget');
-  await page.keyboard.press('F1');
   const input = widget.locator('input').first();
-  await input.waitFor({ state: 'visible' });
+  // F1 reaches the workbench only when it has the keyboard focus (not a webview that is still
+  // loading): focus the editor area and try again if the palette does not open.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.locator('.part.editor').click({ position: { x: 20, y: 20 } });
+    }
+  }
   await input.fill(`>${title}`);
   // Wait until the row for exactly this command is the focused one, then run it.
   const row = widget.locator('.monaco-list-row.focused', { hasText: title });
   await row.waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
+  return widget;
+}
+
+/** Runs a command from the palette by its title and waits for the palette to close. */
+export async function runCommand(page, title) {
+  const widget = await startCommand(page, title);
   await widget.waitFor({ state: 'hidden' });
 }
 
