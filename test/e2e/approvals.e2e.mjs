@@ -109,6 +109,7 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
       .locator('.notifications-toasts .notification-list-item', { hasText: /Exported the NAVI audit trail/ })
       .first()
       .waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForTimeout(500); // toasts animate in
     await screenshot(page, 'audit-exported');
 
     const events = JSON.parse(readFileSync(out, 'utf8'));
