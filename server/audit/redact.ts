@@ -214,22 +214,8 @@ export interface StreamRedactor {
  */
 export function createStreamRedactor(): StreamRedactor {
   let pending = '';
-  let inKey = false;
-  const lines = (text: string): string =>
-    text
-      .split(/(?<=\n)/)
-      .map((line) => {
-        if (inKey) {
-          if (END_KEY.test(line)) inKey = false;
-          return '';
-        }
-        if (BEGIN_KEY.test(line) && !END_KEY.test(line) && !line.includes('\\n')) {
-          inKey = true;
-          return `${BEGIN_KEY.exec(line)![0]} [REDACTED]\n`;
-        }
-        return redactSecrets(line);
-      })
-      .join('');
+  const keys = keyBlockFilter();
+  const lines = (text: string): string => keys.lines(text, redactSecrets);
   return {
     write(chunk) {
       pending += chunk;
@@ -242,8 +228,40 @@ export function createStreamRedactor(): StreamRedactor {
     end() {
       const rest = pending;
       pending = '';
-      return inKey ? '' : lines(rest);
+      return keys.inKey ? '' : lines(rest);
     },
+  };
+}
+
+/**
+ * Line by line across the chunks of a stream: a private key block that begins on one line and has
+ * not ended yet is replaced by its BEGIN line and `[REDACTED]` up to its END line (which may come
+ * chunks later); every other line goes through `redact`.
+ */
+function keyBlockFilter(): {
+  readonly inKey: boolean;
+  lines(text: string, redact: (line: string) => string): string;
+} {
+  let inKey = false;
+  return {
+    get inKey() {
+      return inKey;
+    },
+    lines: (text, redact) =>
+      text
+        .split(/(?<=\n)/)
+        .map((line) => {
+          if (inKey) {
+            if (END_KEY.test(line)) inKey = false;
+            return '';
+          }
+          if (BEGIN_KEY.test(line) && !END_KEY.test(line) && !line.includes('\\n')) {
+            inKey = true;
+            return `${BEGIN_KEY.exec(line)![0]} [REDACTED]\n`;
+          }
+          return redact(line);
+        })
+        .join(''),
   };
 }
 
@@ -454,7 +472,7 @@ export function createOutputRedactor(options: OutputRedactorOptions = {}): Strea
   // Enough context before and after a forced cut to see any whole secret that crosses it.
   const hold = Math.max(1024, (values[0]?.length ?? 0) + 1);
   let pending = '';
-  let inKey = false;
+  const keys = keyBlockFilter();
 
   const needsWork = (text: string): boolean => {
     const has = new Map<string, boolean>();
@@ -471,23 +489,9 @@ export function createOutputRedactor(options: OutputRedactorOptions = {}): Strea
 
   const redactBlock = (text: string): string => (needsWork(text) ? redactOutput(text, values) : text);
 
-  const redactLines = (text: string): string => {
-    if (!inKey && !text.includes('PRIVATE KEY')) return redactBlock(text);
-    return text
-      .split(/(?<=\n)/)
-      .map((line) => {
-        if (inKey) {
-          if (END_KEY.test(line)) inKey = false;
-          return '';
-        }
-        if (BEGIN_KEY.test(line) && !END_KEY.test(line) && !line.includes('\\n')) {
-          inKey = true;
-          return `${BEGIN_KEY.exec(line)![0]} [REDACTED]\n`;
-        }
-        return redactBlock(line);
-      })
-      .join('');
-  };
+  const redactLines = (text: string): string =>
+    // Most output holds no key: redact it as one block instead of line by line.
+    !keys.inKey && !text.includes('PRIVATE KEY') ? redactBlock(text) : keys.lines(text, redactBlock);
 
   /** Where to cut a long line: `hold` characters from its end, moved before any match that spans it. */
   const safeCut = (text: string): number => {
@@ -539,7 +543,7 @@ export function createOutputRedactor(options: OutputRedactorOptions = {}): Strea
     end() {
       const rest = pending;
       pending = '';
-      return inKey ? '' : redactLines(rest);
+      return keys.inKey ? '' : redactLines(rest);
     },
   };
 }
