@@ -172,6 +172,9 @@ export function redactMatch(match: RegExpExecArray, pattern: SecretPattern): str
 const PRIVATE_KEY_BLOCK =
   /-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----|$)/g;
 
+/** The provider formats other than private keys (those are whole blocks, handled first). */
+const TOKEN_PATTERNS = SECRET_PATTERNS.filter((p) => p.kind !== 'private-key');
+
 /**
  * Replaces every secret in `text` by its redacted form. A private key block becomes its header
  * followed by ` [REDACTED]`; a header without its end line redacts everything after it (the rest
@@ -179,21 +182,11 @@ const PRIVATE_KEY_BLOCK =
  * also catches a key split across chunks.
  */
 export function redactSecrets(text: string): string {
-  let out = text.replace(PRIVATE_KEY_BLOCK, (block) => {
+  const out = text.replace(PRIVATE_KEY_BLOCK, (block) => {
     const header = /^-----BEGIN[^\n-]*-----/.exec(block)?.[0] ?? '-----BEGIN PRIVATE KEY-----';
     return `${header} [REDACTED]`;
   });
-  for (const pattern of SECRET_PATTERNS) {
-    if (pattern.kind === 'private-key') continue;
-    if (!pattern.keywords.some((k) => out.includes(k))) continue;
-    const regex = new RegExp(pattern.regex.source, pattern.regex.flags);
-    out = out.replace(regex, (...args: unknown[]) => {
-      const groups = args.slice(0, -2) as (string | undefined)[];
-      const match = Object.assign([...groups], { index: 0, input: '' }) as unknown as RegExpExecArray;
-      return redactMatch(match, pattern);
-    });
-  }
-  return out;
+  return applyPatterns(out, TOKEN_PATTERNS);
 }
 
 const BEGIN_KEY = /-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----/;
@@ -375,10 +368,7 @@ export const OUTPUT_SECRET_PATTERNS: readonly SecretPattern[] = [
   },
 ];
 
-const ALL_OUTPUT_PATTERNS: readonly SecretPattern[] = [
-  ...SECRET_PATTERNS.filter((p) => p.kind !== 'private-key'),
-  ...OUTPUT_SECRET_PATTERNS,
-];
+const ALL_OUTPUT_PATTERNS: readonly SecretPattern[] = [...TOKEN_PATTERNS, ...OUTPUT_SECRET_PATTERNS];
 
 /**
  * The output redactor's prefilter: one entry per keyword, most behind a character every match
