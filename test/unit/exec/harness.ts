@@ -28,32 +28,13 @@ export function loadCases(file: string): Case[] {
   return z.array(Case).parse(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
 
-/** The workspace policy the corpus assumes: exactly `npm test` and `npm run lint` run without asking. */
-export const CORPUS_WORKSPACE_POLICY = {
-  version: 1,
-  rules: [
-    {
-      id: 'npm-test',
-      justification: "The project's test suite",
-      effect: 'allow',
-      match: { argv: ['npm', 'test'] },
-      examples: {
-        match: ['npm test', 'npm test 2>&1 | tee out.log'],
-        notMatch: ['npm test -- --watch', 'npm run build'],
-      },
-    },
-    {
-      id: 'npm-lint',
-      justification: "The project's linter",
-      effect: 'allow',
-      match: { argv: ['npm', 'run', 'lint'] },
-      examples: {
-        match: ['npm run lint', 'timeout 120 npm run lint'],
-        notMatch: ['npm run lint -- --fix', 'npm run build'],
-      },
-    },
-  ],
-};
+/**
+ * The workspace policy the corpus assumes: exactly `npm test` and `npm run lint` run without asking
+ * (also the benchmark's, scripts/bench-verdict.mjs).
+ */
+export const CORPUS_WORKSPACE_POLICY: unknown = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../../fixtures/safety/workspace-policy.json'), 'utf8'),
+);
 
 let corpusPolicy: EffectivePolicy | undefined;
 export async function corpusPolicyLayers(): Promise<EffectivePolicy> {
