@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules, plus the boundaries from docs/ARCHITECTURE.md:
 // only extension/ (and its in-host tests) may import `vscode`; protocol/ imports only zod and
 // the JSON-RPC types.
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const noVscode = {
@@ -61,5 +62,15 @@ export default tseslint.config(
   {
     files: ['cli/**/*.ts', 'scripts/**', 'test/**', '*.mjs'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Plain JavaScript has no type checker to catch a name that was never imported or declared.
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-undef': 'error' },
+  },
+  {
+    files: ['test/e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.mocha } },
   },
 );
