@@ -3,7 +3,9 @@ import { EXIT, UsageError } from './common';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
 import { CHECK_HELP, CHECK_SUMMARY, checkCommand } from './commands/check';
 import { RUN_HELP, RUN_SUMMARY, runCommand } from './commands/run';
+import { PROFILE_HELP, PROFILE_SUMMARY, profileCommandCli } from './commands/profile';
 import { SCAN_HELP, scanCommand } from './commands/scan';
+import { TEST_HELP, TEST_SUMMARY, testCommand } from './commands/test';
 
 /** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
 const COMMANDS: Record<string, { summary: string; help: string; run: (args: string[]) => Promise<number> }> =
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
     },
     check: { summary: CHECK_SUMMARY, help: CHECK_HELP, run: checkCommand },
     run: { summary: RUN_SUMMARY, help: RUN_HELP, run: runCommand },
+    profile: { summary: PROFILE_SUMMARY, help: PROFILE_HELP, run: profileCommandCli },
+    test: { summary: TEST_SUMMARY, help: TEST_HELP, run: testCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
   };
 

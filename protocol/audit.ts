@@ -207,6 +207,52 @@ export const EditVerdictData = z
   })
   .strict();
 
+/** Common to `task.*` events. */
+const TaskRef = {
+  /** UUIDv7 of the task run; `task.finished` repeats it. Commands it runs are separate `command.*` events. */
+  taskId: Uuid7,
+  /** `test` (a test run) or `start` (an app start). */
+  task: z.enum(['test', 'start']),
+  /** Absolute project directory. */
+  project: Path,
+};
+
+/** `task.started`: a NAVI task begins (written before its first command is proposed). */
+export const TaskStartedData = z
+  .object({
+    ...TaskRef,
+    /** The profile command the task runs (redacted). */
+    command: z.string().max(MAX_COMMAND_CHARS),
+    /** For test runs: why these tests (`all`, `files`, `tests`, `affected`). */
+    selection: z.enum(['all', 'files', 'tests', 'affected']).optional(),
+  })
+  .strict();
+
+/** `task.finished`: the task ended; for a test run its totals, for an app start how it ended. */
+export const TaskFinishedData = z
+  .object({
+    ...TaskRef,
+    /** Test runs: `passed`, `failed`, `error`, `cancelled`. App starts: `ready`, `failed`, `stopped`, `exited`. */
+    status: z.enum(['passed', 'failed', 'error', 'cancelled', 'ready', 'stopped', 'exited']),
+    /** Wall-clock milliseconds from `task.started` (integer). */
+    durationMs: z.number().int().nonnegative(),
+    /** Test runs: counts over all test steps, as parsed from the runners' reports. */
+    totals: z
+      .object({
+        passed: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative(),
+        skipped: z.number().int().nonnegative(),
+        todo: z.number().int().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    /** The `commandId`s of the commands the task ran, in order. */
+    commandIds: z.array(Uuid7).max(1000),
+    /** App starts: the URL it became ready on. */
+    url: z.string().max(2000).optional(),
+  })
+  .strict();
+
 // ---------------------------------------------------------------------------------------------
 // Events
 
@@ -220,6 +266,8 @@ const DATA = {
   'policy.changed': PolicyChangedData,
   'edit.proposed': EditProposedData,
   'edit.verdict': EditVerdictData,
+  'task.started': TaskStartedData,
+  'task.finished': TaskFinishedData,
 } as const;
 
 /** Every event type, in the order docs/audit.md lists them. */
@@ -274,6 +322,8 @@ export const CommandExecutedEvent = eventOf('command.executed');
 export const PolicyChangedEvent = eventOf('policy.changed');
 export const EditProposedEvent = eventOf('edit.proposed');
 export const EditVerdictEvent = eventOf('edit.verdict');
+export const TaskStartedEvent = eventOf('task.started');
+export const TaskFinishedEvent = eventOf('task.finished');
 
 /** One line of the audit log. */
 export const AuditEvent = z.discriminatedUnion('type', [
@@ -286,6 +336,8 @@ export const AuditEvent = z.discriminatedUnion('type', [
   PolicyChangedEvent,
   EditProposedEvent,
   EditVerdictEvent,
+  TaskStartedEvent,
+  TaskFinishedEvent,
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -301,5 +353,7 @@ export const AuditEventInput = z.discriminatedUnion('type', [
   inputOf('policy.changed'),
   inputOf('edit.proposed'),
   inputOf('edit.verdict'),
+  inputOf('task.started'),
+  inputOf('task.finished'),
 ]);
 export type AuditEventInput = z.infer<typeof AuditEventInput>;

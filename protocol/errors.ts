@@ -24,6 +24,10 @@ export const ErrorCodes = {
   InvalidPolicy: 41005,
   /** The audit log cannot be written or is corrupt: nothing runs without a record. */
   AuditUnavailable: 41006,
+  /** The project profile has no command of the kind asked for (no test or start command). */
+  NoProfileCommand: 41007,
+  /** No started app has that id (it was stopped or never started). */
+  NoSuchApp: 41008,
   /** Something unexpected failed inside the agent; the agent log has the stack. */
   Internal: 41999,
 } as const;

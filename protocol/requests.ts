@@ -3,6 +3,7 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { ApprovalDecision, ApprovalParams, ApprovalResult } from './approvals';
 import { Verdict } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
+import { AppInfo, ProjectProfile, TestRunResult, WorkspaceProfile } from './testing';
 
 /**
  * Every `navi/*` message between the extension (or CLI) and the agent process, declared once:
@@ -297,7 +298,147 @@ export const auditExport = request(
   AuditExportResult,
 );
 
+// ---------------------------------------------------------------------------------------------
+// navi/profile, navi/profileSave
+
+export const ProfileParams = z
+  .object({
+    /** Absolute workspace root. */
+    root: AbsolutePath,
+  })
+  .strict();
+export type ProfileParams = z.infer<typeof ProfileParams>;
+
+/**
+ * Client → server. The workspace's project profile (install, build, lint, typecheck, test, start
+ * per project): the confirmed one when a person confirmed it (stored per workspace in the agent's
+ * state folder, never in the repository), else the one proposed from a fresh scan. Errors:
+ * -32602, 41001/41002/41003 as for navi/scan.
+ */
+export const profile = request('navi/profile', 'clientToServer', ProfileParams, WorkspaceProfile);
+
+export const ProfileSaveParams = z
+  .object({
+    root: AbsolutePath,
+    /** The projects as the person confirmed or edited them. */
+    projects: z.array(ProjectProfile).max(200),
+  })
+  .strict();
+export type ProfileSaveParams = z.infer<typeof ProfileSaveParams>;
+
+/** Client → server. Confirms (and stores) the profile; returns it with status `confirmed`. */
+export const profileSave = request('navi/profileSave', 'clientToServer', ProfileSaveParams, WorkspaceProfile);
+
+// ---------------------------------------------------------------------------------------------
+// navi/test
+
+export const TestParams = z
+  .object({
+    /** Id the client picks: `navi/testProgress` and `navi/commandOutput` carry it. */
+    runId: z.string().min(1).max(100),
+    /** Absolute workspace root. */
+    root: AbsolutePath,
+    /** Project directory relative to root (default: the first project with a test command). */
+    project: z.string().max(4096).optional(),
+    trusted: z.boolean(),
+    /** Run only these test files (absolute or relative to the project). */
+    files: z.array(z.string().min(1).max(4096)).max(10_000).optional(),
+    /** Run only the tests with these ids (`TestCaseResult.id`). */
+    testIds: z.array(z.string().min(1).max(10_000)).max(10_000).optional(),
+    /** Changed files: run the tests they can affect first (import graph), then the rest if `runAll`. */
+    changed: z.array(z.string().min(1).max(4096)).max(10_000).optional(),
+    /** With `changed`: also run the rest of the suite afterwards (default: the profile's setting). */
+    runAll: z.boolean().optional(),
+    /** Timeout of each step, ms (default: the profile's, else 10 minutes). */
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(24 * 3_600_000)
+      .optional(),
+    /** CLI `--yes`: approve `ask` verdicts without a prompt (recorded as `cli-yes`). */
+    autoApprove: z.boolean().optional(),
+    workDoneToken: ProgressToken.optional(),
+  })
+  .strict();
+export type TestParams = z.infer<typeof TestParams>;
+
+/**
+ * Client → server. Runs the profile's test command through the command pipeline, step by step
+ * (a script that chains steps is split), with each runner's machine-readable reporter, and returns
+ * the structured result. Cancel with `$/cancelRequest` (the running step's process tree is
+ * stopped). Errors: -32602, 41004 (Restricted Mode), 41007 (no test command in the profile).
+ */
+export const test = request('navi/test', 'clientToServer', TestParams, TestRunResult);
+
+export const TestProgressParams = z.object({
+  runId: z.string(),
+  /** Index of the step running now, and how many there are. */
+  step: z.number().int().nonnegative(),
+  steps: z.number().int().positive(),
+  /** The step's command as it runs. */
+  command: z.string(),
+  /** Milliseconds since the step started. */
+  elapsedMs: z.number().nonnegative(),
+  /** The last non-empty output line (redacted, at most 300 characters). */
+  lastLine: z.string().max(300),
+  /** Tests finished so far in this run, when the runner streams them. */
+  done: z.number().int().nonnegative().optional(),
+});
+export type TestProgressParams = z.infer<typeof TestProgressParams>;
+
+/** Server → client. About once a second while a test step runs, and at each step start. */
+export const testProgress = notification('navi/testProgress', 'serverToClient', TestProgressParams);
+
+// ---------------------------------------------------------------------------------------------
+// navi/start, navi/stopApp, navi/appStatus
+
+export const StartParams = z
+  .object({
+    /** Id the client picks; `navi/commandOutput` and `navi/appStatus` carry it. */
+    appId: z.string().min(1).max(100),
+    root: AbsolutePath,
+    /** Project directory relative to root (default: the first project with a start command). */
+    project: z.string().max(4096).optional(),
+    trusted: z.boolean(),
+    /** How long it may take to become ready, ms (default: the profile's, else 60 s). */
+    readyTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+    autoApprove: z.boolean().optional(),
+  })
+  .strict();
+export type StartParams = z.infer<typeof StartParams>;
+
+/**
+ * Client → server. Starts the profile's start command through the pipeline (with the host's
+ * network, so its port can be reached) and answers once it is ready (a URL or "listening on" line
+ * in its output, or a port it opened) or has failed (exited, denied, not ready within the
+ * timeout: the app is stopped and the result has its last output lines). The app keeps running
+ * until `navi/stopApp`, the agent exits, or the client disconnects. Errors: -32602, 41004, 41007.
+ */
+export const start = request('navi/start', 'clientToServer', StartParams, AppInfo);
+
+export const StopAppParams = z.object({ appId: z.string().min(1).max(100) }).strict();
+export type StopAppParams = z.infer<typeof StopAppParams>;
+
+/** Client → server. Stops a started app (its whole process tree). Errors: -32602, 41008 (no such app). */
+export const stopApp = request('navi/stopApp', 'clientToServer', StopAppParams, AppInfo);
+
+/** Server → client. A started app changed state (ready, exited by itself, stopped). */
+export const appStatus = notification('navi/appStatus', 'serverToClient', AppInfo);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
-export const requests = [agentInfo, scan, check, run, auditExport, approval] as const;
+export const requests = [
+  agentInfo,
+  scan,
+  check,
+  run,
+  auditExport,
+  profile,
+  profileSave,
+  test,
+  start,
+  stopApp,
+  approval,
+] as const;
 /** All notifications. */
-export const notifications = [scanSummary, commandOutput] as const;
+export const notifications = [scanSummary, commandOutput, testProgress, appStatus] as const;

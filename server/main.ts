@@ -23,6 +23,9 @@ import { connectionLogger } from './log';
 import { handle } from './router';
 import { defaultStateDir, MACHINE_ORG_POLICY, userPolicyPath } from './state';
 import { scan } from './tasks/scan';
+import { loadProfile, profileCommand, saveProfile } from './tasks/profile';
+import { RUNNER_ADAPTERS } from './tasks/test/runners';
+import { runTests } from './tasks/test/runTests';
 import { NAVI_VERSION } from './version';
 
 /**
@@ -132,7 +135,7 @@ handle(connection, log, requests.agentInfo, async () => {
     version: NAVI_VERSION,
     pid: process.pid,
     node: process.version,
-    tasks: ['scan', 'check', 'run', 'auditExport'],
+    tasks: ['scan', 'check', 'run', 'auditExport', 'profile', 'test', 'start'],
     sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
     auditLog: auditPath(),
   };
@@ -155,6 +158,40 @@ handle(connection, log, requests.run, (params, ctx) =>
       connection.sendNotification(requests.commandOutput.type, { runId: params.runId, stream, chunk }),
   }),
 );
+
+handle(connection, log, requests.profile, (params, ctx) =>
+  loadProfile(params.root, { stateDir: stateDir(), signal: ctx.signal }),
+);
+
+handle(connection, log, requests.profileSave, (params) =>
+  saveProfile(params.root, params.projects, { stateDir: stateDir() }),
+);
+
+handle(connection, log, requests.test, async (params, ctx) => {
+  if (!params.trusted)
+    throw new NaviError(
+      ErrorCodes.WorkspaceNotTrusted,
+      'This workspace is in Restricted Mode: NAVI runs no tests here.',
+      {
+        hint: 'Trust the workspace (Manage Workspace Trust) to let NAVI run its tests.',
+      },
+    );
+  const resolved = await profileCommand(params.root, params.project, 'test', {
+    stateDir: stateDir(),
+    signal: ctx.signal,
+  });
+  return runTests(
+    params,
+    resolved,
+    { pipeline: ports(), adapters: RUNNER_ADAPTERS },
+    {
+      signal: ctx.signal,
+      onOutput: (chunk, stream) =>
+        void connection.sendNotification(requests.commandOutput.type, { runId: params.runId, stream, chunk }),
+      onProgress: (progress) => void connection.sendNotification(requests.testProgress.type, progress),
+    },
+  );
+});
 
 handle(connection, log, requests.auditExport, async (params) => {
   const file = auditPath();

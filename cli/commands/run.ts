@@ -3,19 +3,10 @@ import { parseArgs } from 'node:util';
 import { ResponseError } from 'vscode-jsonrpc/node';
 import { ErrorCodes } from '../../protocol/errors';
 import * as requests from '../../protocol/requests';
-import { userPolicyPath } from '../../server/state';
-import { startAgent, CancellationTokenSource } from '../agentClient';
-import { answerApproval } from '../approvalPrompt';
-import {
-  commandText,
-  osUser,
-  resolvePlace,
-  reportAgentError,
-  splitAtDashDash,
-  verboseLog,
-} from '../commandLine';
+import { commandText, resolvePlace, reportAgentError, splitAtDashDash } from '../commandLine';
 import { EXIT, UsageError } from '../common';
 import { formatRules, stylesFor } from '../formatVerdict';
+import { cancelledNote, openSession } from '../session';
 
 export const RUN_SUMMARY = 'Run a command through NAVI: policy, approval, sandbox, audit.';
 
@@ -86,54 +77,15 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const place = await resolvePlace(values.cwd, values.workspace);
 
-  const agent = await startAgent({
-    initializationOptions: { client: 'cli' },
-    onLog: verboseLog(values.verbose),
-  });
   const runId = `cli-${process.pid}`;
-  const out = values.json ? process.stderr : process.stdout;
-  agent.connection.onNotification(requests.commandOutput.type, (raw) => {
-    const parsed = requests.CommandOutputParams.safeParse(raw);
-    if (!parsed.success || parsed.data.runId !== runId) return;
-    (parsed.data.stream === 'stdout' ? out : process.stderr).write(parsed.data.chunk);
+  const session = await openSession({
+    place,
+    verbose: values.verbose,
+    outputId: runId,
+    out: values.json ? process.stderr : process.stdout,
   });
-
-  const cancel = new CancellationTokenSource();
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) {
-      // A second Ctrl-C: stop waiting. The agent stops every command it started when it goes.
-      agent.process.kill('SIGTERM');
-      process.exit(EXIT.interrupted);
-    }
-    interrupted = true;
-    cancel.cancel();
-  };
-  process.on('SIGINT', onSigint);
-
-  let explained = false;
-  const user = osUser();
-  agent.connection.onRequest(requests.approval.type, (raw, token) =>
-    answerApproval(raw, token, {
-      interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
-      user,
-      workspaceRoot: place.workspaceRoot,
-      userPolicyFile: userPolicyPath(),
-      commandsOf: async (command) => {
-        const verdict = await agent.connection.sendRequest(requests.check.type, {
-          command,
-          cwd: place.cwd,
-          workspaceRoot: place.workspaceRoot,
-          trusted: true,
-        });
-        return verdict.commands.map((c) => c.argv);
-      },
-      interrupted: () => interrupted,
-      explained: () => {
-        explained = true;
-      },
-    }),
-  );
+  const { agent, cancel } = session;
+  const interrupted = session.interrupted;
 
   try {
     const raw = await Promise.race([
@@ -164,7 +116,7 @@ export async function runCommand(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     const result = outcome.result;
     if (!outcome.ran || !result) {
-      if (interrupted) {
+      if (interrupted()) {
         cancelledNote('the command was not run');
         return EXIT.interrupted;
       }
@@ -176,12 +128,12 @@ export async function runCommand(args: string[]): Promise<number> {
               ? `Rules:\n${formatRules(outcome.verdict.rules, s).join('\n')}\n`
               : ''),
         );
-      } else if (!explained) {
+      } else if (!session.explained()) {
         process.stderr.write(`navi: ${outcome.message}\n`);
       }
       return EXIT.failure;
     }
-    if (result.cancelled || interrupted) {
+    if (result.cancelled || interrupted()) {
       cancelledNote('the command was stopped');
       return EXIT.interrupted;
     }
@@ -195,7 +147,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const number = result.signal ? osConstants.signals[result.signal as NodeJS.Signals] : undefined;
     return number ? 128 + number : EXIT.failure;
   } catch (error) {
-    if (interrupted) {
+    if (interrupted()) {
       cancelledNote();
       return EXIT.interrupted;
     }
@@ -208,13 +160,6 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
-    await agent.dispose();
+    await session.dispose();
   }
-}
-
-/** After Ctrl-C: on a terminal the echoed ^C has no newline after it. */
-function cancelledNote(detail?: string): void {
-  const lead = process.stderr.isTTY ? '\n' : '';
-  process.stderr.write(`${lead}navi: cancelled${detail ? `; ${detail}` : ''}.\n`);
 }

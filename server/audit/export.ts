@@ -161,6 +161,16 @@ function summary(event: AuditEvent): string {
     }
     case 'edit.proposed':
       return `${event.data.proposer} proposed an edit of ${event.data.path}`;
+    case 'task.started':
+      return `${event.data.task} started in ${event.data.project}: ${event.data.command}`;
+    case 'task.finished': {
+      const d = event.data;
+      const t = d.totals;
+      const counts = t
+        ? `: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped, ${t.todo} todo`
+        : '';
+      return `${d.task} ${d.status} after ${d.durationMs} ms${counts}${d.url ? ` at ${d.url}` : ''}`;
+    }
   }
 }
 

@@ -33,6 +33,12 @@ export interface PipelinePorts {
 export interface PipelineContext {
   signal: AbortSignal;
   onOutput?: (chunk: string, stream: OutputStream) => void | Promise<void>;
+  /**
+   * For NAVI's own tasks, never from a client: keep the host network (a started app must be
+   * reachable from the browser), variables NAVI sets (reporter options), folders outside the
+   * workspace the command may write (report files).
+   */
+  task?: { shareNetwork?: boolean; extraEnv?: Record<string, string>; writableDirs?: string[] };
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -216,11 +222,15 @@ export async function run(
       timeoutMs: params.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       // What was judged (and, for an ask, approved) includes its network use: a denied network
       // was already refused by the judge.
-      network: policy.network !== 'deny' && (policy.network === 'allow' || verdict.network),
+      network:
+        policy.network !== 'deny' &&
+        (policy.network === 'allow' || verdict.network || !!ctx.task?.shareNetwork),
       protectedPaths: policy.protectedPaths,
       hiddenPaths: policy.hiddenPaths,
       sandbox: sandbox.available,
       logDir: ports.logDir,
+      ...(ctx.task?.extraEnv ? { extraEnv: ctx.task.extraEnv } : {}),
+      ...(ctx.task?.writableDirs ? { writableDirs: ctx.task.writableDirs } : {}),
     },
     { signal: ctx.signal, onOutput: ctx.onOutput, ready: judged },
   );

@@ -51,6 +51,13 @@ export interface RunRequest {
   sandbox: boolean;
   /** Base environment (default process.env); scrubbed here, never passed as is. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Variables NAVI itself sets after scrubbing (a test reporter's options): never secrets, never
+   * from the repository.
+   */
+  extraEnv?: Readonly<Record<string, string>>;
+  /** Folders outside the workspace the command may write (a test run's report folder); bind-mounted writable. */
+  writableDirs?: readonly string[];
   /** Folder for the full redacted output (`<time>-<id>.log`, mode 0600). */
   logDir: string;
   /** Bytes of the head and of the tail kept in the result (each); default 64 KiB. */
@@ -281,6 +288,7 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
   const baseEnv = req.env ?? process.env;
   const env = scrubEnv(baseEnv, { workspaceRoot: req.workspaceRoot });
   env.PWD = cwd;
+  Object.assign(env, req.extraEnv);
   const values = secretValues(baseEnv, ws);
   const runId = randomUUID();
 
@@ -310,6 +318,7 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
       network: req.network,
       protectedPaths: req.protectedPaths,
       hiddenPaths: req.hiddenPaths,
+      writableDirs: req.writableDirs,
       env,
     });
     release = sandbox.release;

@@ -46,6 +46,8 @@ export interface SandboxOptions {
   hiddenPaths?: readonly string[];
   /** The complete environment of the command (already scrubbed). */
   env: Readonly<Record<string, string>>;
+  /** Existing folders outside the workspace that stay writable (bound after the read-only system). */
+  writableDirs?: readonly string[];
   /** Also hide DEFAULT_HIDDEN_HOME_PATHS (default true). */
   hideHomeSecrets?: boolean;
   /** Home folder for DEFAULT_HIDDEN_HOME_PATHS (default os.homedir()). */
@@ -388,6 +390,10 @@ export function planSandbox(opts: SandboxOptions): SandboxPlan {
       if (isRealDir(dir) && !isInside(dir, ws)) args.push('--tmpfs', dir);
   }
   args.push('--bind', ws, ws);
+  for (const dir of opts.writableDirs ?? []) {
+    const real = fs.realpathSync.native(dir);
+    if (!isInside(ws, real)) args.push('--bind', real, real);
+  }
   if (isInside(ws, empty.root)) args.push('--ro-bind', empty.root, empty.root);
 
   // Protected paths: read-only, also when missing.

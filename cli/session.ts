@@ -1,0 +1,99 @@
+import * as requests from '../protocol/requests';
+import { userPolicyPath } from '../server/state';
+import { CancellationTokenSource, startAgent, type AgentClient } from './agentClient';
+import { answerApproval } from './approvalPrompt';
+import { osUser, verboseLog, type Place } from './commandLine';
+import { EXIT } from './common';
+
+/**
+ * What every CLI command that runs something needs: an agent, approvals answered on the terminal
+ * (or explained when there is none), Ctrl-C that cancels the request (a second one stops waiting),
+ * and the output of the run with `id` streamed to the terminal.
+ */
+export interface CliSession {
+  agent: AgentClient;
+  /** Cancels the request it is passed to (the agent stops the command's whole process tree). */
+  cancel: CancellationTokenSource;
+  /** Whether Ctrl-C was pressed. */
+  interrupted(): boolean;
+  /** Whether the approval prompt already told the user why a command did not run. */
+  explained(): boolean;
+  dispose(): Promise<void>;
+}
+
+export interface SessionOptions {
+  place: Place;
+  verbose: boolean;
+  /** The runId / appId whose `navi/commandOutput` goes to the terminal. */
+  outputId: string;
+  /** Where the command's stdout goes (stderr when stdout carries JSON). */
+  out: NodeJS.WritableStream;
+  /** Called on the first Ctrl-C (default: cancel the request). */
+  onInterrupt?: () => void;
+}
+
+export async function openSession(opts: SessionOptions): Promise<CliSession> {
+  const agent = await startAgent({
+    initializationOptions: { client: 'cli' },
+    onLog: verboseLog(opts.verbose),
+  });
+  agent.connection.onNotification(requests.commandOutput.type, (raw) => {
+    const parsed = requests.CommandOutputParams.safeParse(raw);
+    if (!parsed.success || parsed.data.runId !== opts.outputId) return;
+    (parsed.data.stream === 'stdout' ? opts.out : process.stderr).write(parsed.data.chunk);
+  });
+
+  const cancel = new CancellationTokenSource();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) {
+      // A second Ctrl-C: stop waiting. The agent stops every command it started when it goes.
+      agent.process.kill('SIGTERM');
+      process.exit(EXIT.interrupted);
+    }
+    interrupted = true;
+    (opts.onInterrupt ?? (() => cancel.cancel()))();
+  };
+  process.on('SIGINT', onSigint);
+
+  let explained = false;
+  const user = osUser();
+  const { cwd, workspaceRoot } = opts.place;
+  agent.connection.onRequest(requests.approval.type, (raw, token) =>
+    answerApproval(raw, token, {
+      interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+      user,
+      workspaceRoot,
+      userPolicyFile: userPolicyPath(),
+      commandsOf: async (command) => {
+        const verdict = await agent.connection.sendRequest(requests.check.type, {
+          command,
+          cwd,
+          workspaceRoot,
+          trusted: true,
+        });
+        return verdict.commands.map((c) => c.argv);
+      },
+      interrupted: () => interrupted,
+      explained: () => {
+        explained = true;
+      },
+    }),
+  );
+  return {
+    agent,
+    cancel,
+    interrupted: () => interrupted,
+    explained: () => explained,
+    dispose: async () => {
+      process.off('SIGINT', onSigint);
+      await agent.dispose();
+    },
+  };
+}
+
+/** After Ctrl-C: on a terminal the echoed ^C has no newline after it. */
+export function cancelledNote(detail?: string): void {
+  const lead = process.stderr.isTTY ? '\n' : '';
+  process.stderr.write(`${lead}navi: cancelled${detail ? `; ${detail}` : ''}.\n`);
+}
