@@ -11,7 +11,7 @@ import { cancelledNote, openSession } from '../session';
 
 export const TEST_SUMMARY = "Run the project's tests through NAVI and report structured results.";
 
-export const TEST_HELP = `Usage: navi test [PATH] [--files F…] [--changed F… [--all]] [--project DIR] [--yes] [--timeout S] [--json]
+export const TEST_HELP = `Usage: navi test [PATH] [--files F… | --test ID…] [--changed F… [--all]] [--project DIR] [--yes] [--timeout S] [--json]
 
 Runs the test command of the project profile (see navi profile) through NAVI's pipeline:
 each step of the script (npm test → "mocha && tsc") is judged, approved when it needs it,
@@ -24,6 +24,7 @@ PATH: the project directory or the workspace (default: the current directory).
 
 Options:
   --files F…        Run only these test files.
+  --test ID…        Run only these tests, by the id --json reports ("test/a.test.js::suite > name").
   --changed F…      Run the tests that can be affected by these changed files first (import
                     graph, JavaScript/TypeScript and Python); says which and why.
   --all             With --changed: run the rest of the suite afterwards.
@@ -38,22 +39,27 @@ Exit codes: 0 all tests and steps passed, 1 a test or step failed (or NAVI faile
 2 bad usage, 130 interrupted (Ctrl-C stops the running step and everything it started).`;
 
 /** `--files a b c` and `--changed a b`: the words after the flag up to the next option. */
-function takeLists(args: string[]): {
-  rest: string[];
-  lists: Record<'files' | 'changed', string[] | undefined>;
-} {
+type ListName = 'files' | 'changed' | 'tests';
+const LIST_FLAGS: Record<string, ListName> = {
+  '--files': 'files',
+  '--changed': 'changed',
+  '--test': 'tests',
+};
+
+function takeLists(args: string[]): { rest: string[]; lists: Partial<Record<ListName, string[]>> } {
   const rest: string[] = [];
-  const lists: Record<'files' | 'changed', string[] | undefined> = { files: undefined, changed: undefined };
+  const lists: Partial<Record<ListName, string[]>> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const name = a === '--files' ? 'files' : a === '--changed' ? 'changed' : undefined;
+    const name = Object.hasOwn(LIST_FLAGS, a) ? LIST_FLAGS[a] : undefined;
     if (!name) {
       rest.push(a);
       continue;
     }
     const list = (lists[name] ??= []);
     while (i + 1 < args.length && !args[i + 1]!.startsWith('-')) list.push(args[++i]!);
-    if (list.length === 0) throw new UsageError(`${a} needs at least one file.`);
+    if (list.length === 0)
+      throw new UsageError(`${a} needs at least one ${name === 'tests' ? 'test id' : 'file'}.`);
   }
   return { rest, lists };
 }
@@ -184,6 +190,7 @@ export async function testCommand(args: string[]): Promise<number> {
           ...(project && project !== '.' ? { project } : {}),
           trusted: true,
           ...(lists.files ? { files: abs(lists.files) } : {}),
+          ...(lists.tests ? { testIds: lists.tests } : {}),
           ...(lists.changed ? { changed: abs(lists.changed) } : {}),
           ...(values.all ? { runAll: true } : {}),
           ...(timeoutMs ? { timeoutMs } : {}),

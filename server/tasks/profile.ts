@@ -159,12 +159,21 @@ export async function profileCommand(
 ): Promise<ResolvedCommand> {
   const profile = await loadProfile(root, opts);
   const wanted = project === undefined ? undefined : path.posix.normalize(project.split(path.sep).join('/'));
-  // The project itself, else the deepest project that contains the path (`navi test src/lib`).
+  // Without a path: the first project that has the command. With one: the project itself, else
+  // the deepest project that contains it (`navi test src/lib`) — and that project must have it.
   const contains = (p: ProjectProfile) =>
-    wanted === undefined || p.path === wanted || p.path === '.' || wanted.startsWith(`${p.path}/`);
-  const chosen = profile.projects
-    .filter((p) => contains(p) && p.commands[kind])
-    .sort((a, b) => (wanted === undefined ? 0 : b.path.length - a.path.length))[0];
+    wanted !== undefined && (p.path === wanted || p.path === '.' || wanted.startsWith(`${p.path}/`));
+  const chosen =
+    wanted === undefined
+      ? profile.projects.find((p) => p.commands[kind])
+      : profile.projects.filter(contains).sort((a, b) => b.path.length - a.path.length)[0];
+  if (chosen && !chosen.commands[kind]) {
+    const name = KIND_NAMES[kind] ?? kind;
+    throw new NaviError(ErrorCodes.NoProfileCommand, `The project ${chosen.path} has no ${name} command.`, {
+      path: profile.root,
+      hint: `Add one to the project profile (NAVI: Confirm Project Profile…, or navi profile --project ${chosen.path} --set ${name}="…").`,
+    });
+  }
   const name = KIND_NAMES[kind] ?? kind;
   if (!chosen) {
     const where = wanted === undefined ? 'in this workspace' : `for the project ${wanted}`;

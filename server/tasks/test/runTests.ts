@@ -47,6 +47,7 @@ const PROGRESS_EVERY_MS = 1000;
 const CHECK_TOOLS = new Set([
   'tsc',
   'vue-tsc',
+  'tsd',
   'eslint',
   'prettier',
   'tslint',
