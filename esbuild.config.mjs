@@ -41,7 +41,13 @@ const builds = [
     outdir: 'dist',
     external: ['vscode'],
   },
-  { ...node, entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts' }, outdir: 'dist' },
+  // keytar (the CLI's OS keyring, optional, native) is loaded at run time when it is installed.
+  {
+    ...node,
+    entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts' },
+    outdir: 'dist',
+    external: ['keytar'],
+  },
   {
     ...common,
     platform: 'browser',

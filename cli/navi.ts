@@ -2,9 +2,13 @@ import { NAVI_VERSION } from '../server/version';
 import { EXIT, UsageError } from './common';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
 import { CHECK_HELP, CHECK_SUMMARY, checkCommand } from './commands/check';
+import { LOGIN_HELP, LOGIN_SUMMARY, loginCommand } from './commands/login';
+import { LOGOUT_HELP, LOGOUT_SUMMARY, logoutCommand } from './commands/logout';
 import { RUN_HELP, RUN_SUMMARY, runCommand } from './commands/run';
 import { PROFILE_HELP, PROFILE_SUMMARY, profileCommandCli } from './commands/profile';
 import { SCAN_HELP, scanCommand } from './commands/scan';
+import { START_HELP, START_SUMMARY, startCommand } from './commands/start';
+import { WHOAMI_HELP, WHOAMI_SUMMARY, whoamiCommand } from './commands/whoami';
 import { TEST_HELP, TEST_SUMMARY, testCommand } from './commands/test';
 
 /** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
@@ -17,9 +21,13 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
     },
     check: { summary: CHECK_SUMMARY, help: CHECK_HELP, run: checkCommand },
     run: { summary: RUN_SUMMARY, help: RUN_HELP, run: runCommand },
+    start: { summary: START_SUMMARY, help: START_HELP, run: startCommand },
     profile: { summary: PROFILE_SUMMARY, help: PROFILE_HELP, run: profileCommandCli },
     test: { summary: TEST_SUMMARY, help: TEST_HELP, run: testCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
+    login: { summary: LOGIN_SUMMARY, help: LOGIN_HELP, run: (args) => loginCommand(args) },
+    logout: { summary: LOGOUT_SUMMARY, help: LOGOUT_HELP, run: (args) => logoutCommand(args) },
+    whoami: { summary: WHOAMI_SUMMARY, help: WHOAMI_HELP, run: (args) => whoamiCommand(args) },
   };
 
 const HELP = `navi — NAVI, the repo-safe engineering agent, in your terminal

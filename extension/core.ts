@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import { Agent } from './client';
 import { readSetting } from './config';
 import { ApprovalController } from './features/approvals';
+import { AuthFeature } from './features/auth';
 import { commandTable } from './features/commands';
 import { RunController } from './features/runs';
 import { ScanController } from './features/scan';
+import { TestingFeature } from './features/testing';
 import { SidebarProvider } from './webview/sidebarProvider';
 
 /**
@@ -17,9 +19,16 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const scans = new ScanController(agent, log);
   const approvals = new ApprovalController(agent, log);
   const runs = new RunController(agent, log);
-  const sidebar = new SidebarProvider(context.extensionUri, version, { agent, scans, approvals, runs }, log);
-  const commands = commandTable({ agent, scans, runs, log });
-  context.subscriptions.push(agent, scans, approvals, runs, sidebar);
+  const testing = new TestingFeature(agent, scans, log);
+  const sidebar = new SidebarProvider(
+    context.extensionUri,
+    version,
+    { agent, scans, approvals, runs, testing },
+    log,
+  );
+  const auth = new AuthFeature(context, log);
+  const commands = commandTable({ agent, scans, runs, auth, testing, log });
+  context.subscriptions.push(agent, scans, approvals, runs, testing, sidebar, auth);
 
   agent.start().then(
     () => {
@@ -32,6 +41,8 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
 
   return {
     agent,
+    /** Org sign-in; `auth.getAccessToken()` gives other features a current access token. */
+    auth,
     sidebar,
     commands,
     agentInfo: async () => {

@@ -26,6 +26,7 @@ import { scan } from './tasks/scan';
 import { loadProfile, profileCommand, saveProfile } from './tasks/profile';
 import { RUNNER_ADAPTERS } from './tasks/test/runners';
 import { runTests } from './tasks/test/runTests';
+import { AppManager } from './tasks/start/apps';
 import { NAVI_VERSION } from './version';
 
 /**
@@ -193,6 +194,38 @@ handle(connection, log, requests.test, async (params, ctx) => {
   );
 });
 
+const apps = new AppManager({
+  log,
+  onStatus: (info) => void connection.sendNotification(requests.appStatus.type, info),
+});
+
+handle(connection, log, requests.start, async (params, ctx) => {
+  const resolved = await profileCommand(params.root, params.project, 'start', {
+    stateDir: stateDir(),
+    signal: ctx.signal,
+  });
+  const readyTimeoutMs = params.readyTimeoutMs ?? resolved.project.startTimeoutMs;
+  return apps.start(
+    {
+      appId: params.appId,
+      root: resolved.profile.root,
+      dir: resolved.dir,
+      command: resolved.command.command,
+      trusted: params.trusted,
+      ...(readyTimeoutMs ? { readyTimeoutMs } : {}),
+      ...(params.autoApprove ? { autoApprove: true } : {}),
+    },
+    ports(),
+    {
+      signal: ctx.signal,
+      onOutput: (chunk, stream) =>
+        void connection.sendNotification(requests.commandOutput.type, { runId: params.appId, stream, chunk }),
+    },
+  );
+});
+
+handle(connection, log, requests.stopApp, (params) => apps.stop(params.appId));
+
 handle(connection, log, requests.auditExport, async (params) => {
   const file = auditPath();
   if (!fs.existsSync(file))
@@ -219,6 +252,7 @@ handle(connection, log, requests.auditExport, async (params) => {
 });
 
 connection.onShutdown(async () => {
+  await apps.stopAll().catch((error: unknown) => log.error('Stopping the started apps failed', error));
   killAllCommands();
   await (await audit?.catch(() => undefined))?.close();
 });
