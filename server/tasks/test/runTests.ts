@@ -16,7 +16,8 @@ import type { OutputStream } from '../../exec/runner';
 import type { ResolvedCommand } from '../profile';
 import { findTestFiles, selectAffected } from './affected';
 import { localBin, planSteps, stepText, type PlannedStep } from './plan';
-import { emptyTotals } from './runners/common';
+import { emptyTotals, expandReportGlobs } from './runners/common';
+import { goTestHumanOutput } from './runners/goTest';
 import type { RunnerAdapter } from './runners/types';
 
 /**
@@ -338,6 +339,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
   const reportDir = await reportDirOf(root, dir, input.index);
   let command = step.original;
   let reports: string[] = [];
+  let reportGlobs: string[] = [];
   let extraEnv: Record<string, string> | undefined;
   if (argv && adapter) {
     await fs.promises.rm(reportDir, { recursive: true, force: true });
@@ -350,6 +352,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
     });
     command = stepText(step.assignments, inst.argv);
     reports = inst.reports;
+    reportGlobs = inst.reportGlobs ?? [];
     extraEnv = inst.env;
   } else if (argv) {
     command = stepText(step.assignments, argv);
@@ -389,9 +392,11 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
         signal: ctx.signal,
         onOutput: (chunk, stream) => {
           (stream === 'stdout' ? stdout : stderr).add(chunk);
-          const line = lastLineOf(chunk);
+          // go test -json writes JSON events on stdout: people see Go's own text.
+          const shown = adapter?.id === 'go' && stream === 'stdout' ? goTestHumanOutput(chunk) : chunk;
+          const line = lastLineOf(shown);
           if (line) lastLine = line;
-          ctx.onOutput?.(chunk, stream);
+          if (shown) ctx.onOutput?.(shown, stream);
         },
         task: { ...(extraEnv ? { extraEnv } : {}), ...(reports.length ? { writableDirs: [reportDir] } : {}) },
       },
@@ -434,6 +439,8 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
   const text = adapter ? undefined : ports.adapters.find((a) => a.id === 'text');
   const parser = adapter ?? text;
   const reportTexts = new Map<string, string>();
+  // Reports the build writes inside the project (Maven, Gradle): only those of this run.
+  if (reportGlobs.length) reports.push(...expandReportGlobs(dir, reportGlobs, startedAtMs));
   for (const file of reports) {
     try {
       reportTexts.set(file, await fs.promises.readFile(file, 'utf8'));
@@ -450,7 +457,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
     stderr: stderr.text,
     exitCode: r.exitCode,
     startedAtMs,
-  } as Parameters<RunnerAdapter['parse']>[0]);
+  });
   const tests = parsed?.tests ?? [];
   const totals = parsed?.totals ?? emptyTotals();
   const errors = [...(parsed?.errors ?? [])];
