@@ -48,6 +48,14 @@ const builds = [
     outdir: 'dist',
     external: ['keytar'],
   },
+  // The org's control plane (npx navi-control-plane serve): its database drivers stay external
+  // (better-sqlite3 is native); not part of the .vsix.
+  {
+    ...node,
+    entryPoints: { 'control-plane': 'control-plane/main.ts' },
+    outdir: 'dist',
+    external: ['better-sqlite3', 'pg', 'pg-native'],
+  },
   {
     ...common,
     platform: 'browser',
