@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ApprovalDecision, ApprovalParams } from './approvals';
 import { Effect } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
+import { AppInfo, ProjectProfile, TestTotals, WorkspaceProfile } from './testing';
 
 /**
  * Messages between the extension host and the sidebar panel (webview-ui/), both ways validated on
@@ -11,6 +12,61 @@ import { ScanReport, ScanSummary } from './scanReport';
 
 export const AgentState = z.enum(['starting', 'running', 'stopped', 'failed']);
 export type AgentState = z.infer<typeof AgentState>;
+
+/**
+ * A test run as the panel shows it: the host's bounded summary of a `TestRunResult` (at most
+ * `PANEL_MAX_FAILURES` failures, messages cut to 4 KiB, the five slowest tests). Paths are
+ * relative to the workspace folder, `/`-separated.
+ */
+export const TestRunSummary = z.object({
+  status: z.enum(['passed', 'failed', 'error', 'cancelled']),
+  totals: TestTotals,
+  /** Each step of the test command: what ran, how it ended, one sentence, the log file. */
+  steps: z.array(
+    z.object({
+      command: z.string(),
+      kind: z.enum(['test', 'check']),
+      runner: z.string().optional(),
+      parsedFrom: z.enum(['machine', 'text', 'none']),
+      status: z.enum(['passed', 'failed', 'error', 'skipped', 'denied']),
+      message: z.string(),
+      durationMs: z.number().nonnegative(),
+      logFile: z.string().optional(),
+      /** Last output lines, for steps that crashed or checks that failed (at most 4 KiB). */
+      tail: z.string().optional(),
+    }),
+  ),
+  /** Failed tests, in the runner's order. */
+  failures: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      suite: z.array(z.string()),
+      /** Where the failure is: the failing frame in the test file, else the test's line. */
+      file: z.string().optional(),
+      line: z.number().int().positive().optional(),
+      message: z.string(),
+      expected: z.string().optional(),
+      actual: z.string().optional(),
+    }),
+  ),
+  /** How many tests failed (more than `failures` holds when cut). */
+  failuresTotal: z.number().int().nonnegative(),
+  /** The slowest tests (at most five), slowest first. */
+  slowest: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      file: z.string().optional(),
+      line: z.number().int().positive().optional(),
+      durationMs: z.number().nonnegative(),
+    }),
+  ),
+});
+export type TestRunSummary = z.infer<typeof TestRunSummary>;
+
+/** Failures the panel lists at most (the Problems view and the Test Explorer have them all). */
+export const PANEL_MAX_FAILURES = 50;
 
 /** Host → panel. */
 export const HostMessage = z.discriminatedUnion('kind', [
@@ -106,6 +162,57 @@ export const HostMessage = z.discriminatedUnion('kind', [
     /** Who or what decided: the user's name, `timeout`, `agent-restart`, `restricted-mode`. */
     by: z.string(),
   }),
+  /**
+   * The workspace's project profile (after a scan, a save, or when a test run or app start needs
+   * it); `profile` null while loading or when it could not be loaded (`error` says why). `edit`
+   * asks the panel to open the profile card for editing (NAVI: Confirm Project Profile…).
+   */
+  z.object({
+    kind: z.literal('profile'),
+    profile: WorkspaceProfile.nullable(),
+    loading: z.boolean().optional(),
+    error: z.string().optional(),
+    edit: z.boolean().optional(),
+  }),
+  /** A test run was sent to the agent (palette, panel or Test Explorer). */
+  z.object({
+    kind: z.literal('testStarted'),
+    runId: z.string(),
+    /** Project directory relative to the workspace folder, when one was picked. */
+    project: z.string().optional(),
+    /** What runs, for people: "all tests", "2 files", "1 test". */
+    scope: z.string(),
+    /** Epoch ms. */
+    startedAt: z.number(),
+  }),
+  /** `navi/testProgress` of the running test run, plus the latest output line seen. */
+  z.object({
+    kind: z.literal('testProgress'),
+    runId: z.string(),
+    step: z.number().int().nonnegative(),
+    steps: z.number().int().positive(),
+    command: z.string(),
+    elapsedMs: z.number().nonnegative(),
+    lastLine: z.string().max(300),
+    done: z.number().int().nonnegative().optional(),
+  }),
+  /** The test run ended: its summary, or why it could not run (`error`, with `hint`). */
+  z.object({
+    kind: z.literal('testFinished'),
+    runId: z.string(),
+    summary: TestRunSummary.optional(),
+    error: z.string().optional(),
+    hint: z.string().optional(),
+  }),
+  /** A started app changed state (starting, ready with its URL, exited, failed, stopped). */
+  z.object({
+    kind: z.literal('appState'),
+    app: AppInfo,
+    /** Project directory relative to the workspace folder. */
+    project: z.string(),
+    /** Epoch ms when NAVI was asked to start it. */
+    startedAt: z.number(),
+  }),
 ]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
@@ -139,6 +246,33 @@ export const PanelMessage = z.discriminatedUnion('kind', [
     kind: z.literal('decideApproval'),
     approvalId: z.string().min(1).max(100),
     decision: ApprovalDecision,
+  }),
+  /** Load the project profile (proposed from a scan unless confirmed) and show it. */
+  z.object({ kind: z.literal('loadProfile') }),
+  /** Confirm the profile as edited in the panel (the host sends `navi/profileSave`). */
+  z.object({ kind: z.literal('saveProfile'), projects: z.array(ProjectProfile).max(200) }),
+  /** Run the profile's tests (same as NAVI: Run Tests), of one project when given. */
+  z.object({ kind: z.literal('runTests'), project: z.string().max(4096).optional() }),
+  /** Stop a running test run (the agent stops the running step's process tree). */
+  z.object({ kind: z.literal('cancelTests'), runId: z.string().min(1).max(100) }),
+  /**
+   * Open a file at a line (a test failure, a slow test). `path` is relative to the workspace
+   * folder; the host refuses anything that resolves outside it.
+   */
+  z.object({
+    kind: z.literal('openLocation'),
+    path: z.string().min(1).max(4096),
+    line: z.number().int().positive().optional(),
+  }),
+  /** Start the profile's app (same as NAVI: Start App), of one project when given. */
+  z.object({ kind: z.literal('startApp'), project: z.string().max(4096).optional() }),
+  /** Stop a started app (its whole process tree). */
+  z.object({ kind: z.literal('stopApp'), appId: z.string().min(1).max(100) }),
+  /** Open a ready app's URL in the default browser or in VS Code's Simple Browser. */
+  z.object({
+    kind: z.literal('openApp'),
+    appId: z.string().min(1).max(100),
+    where: z.enum(['browser', 'simpleBrowser']),
   }),
 ]);
 export type PanelMessage = z.infer<typeof PanelMessage>;

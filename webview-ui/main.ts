@@ -5,6 +5,8 @@ import { button, h } from './dom';
 import { countdown, renderApprovals, type PendingApproval } from './views/approvals';
 import { renderFindings, renderSummary } from './views/report';
 import { renderRuns, updateRunOutput, type RunItem } from './views/runs';
+import { keepFocus } from './views/profile';
+import { applyTesting, createTestingState, renderTesting } from './views/tests';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -41,6 +43,8 @@ const model: {
 
 /** Runs the panel keeps (the host keeps the same number). */
 const KEEP_RUNS = 5;
+/** Profile, test run and apps (views/tests.ts). */
+const testing = createTestingState();
 let initialised = false;
 
 const app = document.getElementById('app')!;
@@ -48,16 +52,16 @@ const app = document.getElementById('app')!;
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = HostMessage.safeParse(event.data);
   if (!parsed.success) return; // not ours (VS Code posts its own messages into webviews too)
-  // Output of a running command updates its own <pre>; everything else re-renders the panel.
-  if (
-    apply(parsed.data) === 'output' &&
-    updateRunOutput(app, model.runs.get((parsed.data as { runId: string }).runId)!)
-  )
+  // Output of a running command updates its own <pre>, test progress its own card; everything
+  // else re-renders the panel.
+  const applied = apply(parsed.data);
+  if (applied === 'patched') return;
+  if (applied === 'output' && updateRunOutput(app, model.runs.get((parsed.data as { runId: string }).runId)!))
     return;
   render();
 });
 
-function apply(message: HostMessage): 'output' | void {
+function apply(message: HostMessage): 'output' | 'patched' | void {
   switch (message.kind) {
     case 'init':
       initialised = true;
@@ -120,6 +124,12 @@ function apply(message: HostMessage): 'output' | void {
       if (r) r.finished = message;
       return;
     }
+    case 'profile':
+    case 'testStarted':
+    case 'testProgress':
+    case 'testFinished':
+    case 'appState':
+      return applyTesting(testing, message);
     default: {
       const unreachable: never = message;
       return unreachable;
@@ -143,10 +153,11 @@ function render(): void {
     trustBanner(),
     sandboxBanner(),
     approvals,
+    renderTesting(testing, { send, trusted: model.trusted, render }),
     runs,
     ...scanSection(),
   ];
-  app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null));
+  keepFocus(() => app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null)));
 }
 
 function agentBanner(): HTMLElement | null {

@@ -9,5 +9,12 @@ export const COMMAND_IDS = [
   'navi.exportAudit',
   'navi.showLog',
   'navi.restartAgent',
+  'navi.signIn',
+  'navi.signOut',
+  'navi.runTests',
+  'navi.startApp',
+  'navi.stopApp',
+  'navi.openApp',
+  'navi.editProfile',
 ] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -2,15 +2,19 @@ import * as vscode from 'vscode';
 import type { ScanReport } from '../../protocol/scanReport';
 import type { Agent } from '../client';
 import { exportAuditTrail } from './auditExport';
+import type { AuthFeature } from './auth';
 import type { CommandId } from './commandIds';
 import type { RunController } from './runs';
 import type { ScanController } from './scan';
+import type { TestingFeature } from './testing';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
 
 export interface CommandDeps {
   agent: Agent;
   scans: ScanController;
   runs: RunController;
+  auth: AuthFeature;
+  testing: TestingFeature;
   log: vscode.LogOutputChannel;
 }
 
@@ -34,6 +38,12 @@ export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unk
     /** Exports the audit trail to a file (asks for the format and the file unless given `{format, output}`). */
     'navi.exportAudit': (arg?: unknown) => exportAuditTrail(deps.agent, deps.log, arg),
     'navi.showLog': () => deps.log.show(),
+    /** Org sign-in (OIDC, `navi.auth.*`); resolves with the session, undefined when cancelled. */
+    'navi.signIn': () => deps.auth.signIn(),
+    /** Revokes the session's tokens at the identity provider and forgets them in every window. */
+    'navi.signOut': () => deps.auth.signOut(),
+    /** Run Tests, Start App, Stop App, Open Running App, Confirm Project Profile (features/testing.ts). */
+    ...deps.testing.commands(),
     'navi.restartAgent': async () => {
       try {
         await deps.agent.restart();

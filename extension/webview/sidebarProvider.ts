@@ -6,6 +6,7 @@ import type { AgentInfoResult } from '../../protocol/requests';
 import type { ApprovalController } from '../features/approvals';
 import type { RunController } from '../features/runs';
 import type { ScanController } from '../features/scan';
+import type { TestingFeature } from '../features/testing';
 import { panelHtml } from './html';
 
 /**
@@ -21,19 +22,33 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private readonly scans: ScanController;
   private readonly approvals: ApprovalController;
   private readonly runs: RunController;
+  private readonly testing: TestingFeature;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly version: string,
-    parts: { agent: Agent; scans: ScanController; approvals: ApprovalController; runs: RunController },
+    parts: {
+      agent: Agent;
+      scans: ScanController;
+      approvals: ApprovalController;
+      runs: RunController;
+      testing: TestingFeature;
+    },
     private readonly log: vscode.LogOutputChannel,
   ) {
-    ({ agent: this.agent, scans: this.scans, approvals: this.approvals, runs: this.runs } = parts);
+    ({
+      agent: this.agent,
+      scans: this.scans,
+      approvals: this.approvals,
+      runs: this.runs,
+      testing: this.testing,
+    } = parts);
     this.approvals.panelVisible = () => this.view?.visible === true && this.ready;
     this.disposables.push(
       this.scans.onMessage((m) => this.post(m)),
       this.approvals.onMessage((m) => this.post(m)),
       this.runs.onMessage((m) => this.post(m)),
+      this.testing.onMessage((m) => this.post(m)),
       this.agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
       this.agent.onDidStart((info) => this.post(sandboxMessage(info))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
@@ -87,6 +102,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           ...(info ? [sandboxMessage(info)] : []),
           ...this.scans.replay(),
           ...this.runs.replay(),
+          ...this.testing.replay(),
           ...this.approvals.replay(),
         ])
           this.post(m);
@@ -112,6 +128,16 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
         return;
       case 'manageTrust':
         await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      case 'loadProfile':
+      case 'saveProfile':
+      case 'runTests':
+      case 'cancelTests':
+      case 'openLocation':
+      case 'startApp':
+      case 'stopApp':
+      case 'openApp':
+        await this.testing.receive(message);
         return;
       case 'decideApproval':
         this.approvals.decide(message.approvalId, message.decision);

@@ -341,7 +341,8 @@ function coreArgs(network: boolean): string[] {
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-uts',
-    '--unshare-cgroup-try',
+    // No cgroup namespace: the JVM reads its memory limits from /proc/self/cgroup and the host's
+    // /sys/fs/cgroup, which disagree inside one, and Gradle then fails to start (MemoryManager).
   ];
   if (!network) args.push('--unshare-net');
   args.push(

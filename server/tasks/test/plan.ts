@@ -70,10 +70,11 @@ function splitList(text: string): { node: CommandNode; op: string }[] | undefine
   return text.slice(cursor).trim() === '' ? out : undefined;
 }
 
+/** The words as they run, wrappers included (`npx mocha`, `timeout 60 jest`), when all are literal. */
 function literalArgv(node: CommandNode): string[] | undefined {
-  if (node.wrappers.length > 0 || node.redirects.length > 0 || node.stdin || node.notes.length > 0) return undefined;
-  if (node.children.length > 0) return undefined;
-  const words = node.argv.map((w) => (w.value !== null && !w.glob && !w.substitution && !w.variable ? w.value : null));
+  if (node.redirects.length > 0 || node.stdin || node.notes.length > 0 || node.children.length > 0) return undefined;
+  const all = [...node.wrappers.flatMap((w) => w.argv), ...node.argv];
+  const words = all.map((w) => (w.value !== null && !w.glob && !w.substitution && !w.variable ? w.value : null));
   if (words.length === 0 || words.some((w) => w === null)) return undefined;
   if (node.assignments.some((a) => a.scope !== 'command' || a.value === null || a.value.value === null))
     return undefined;

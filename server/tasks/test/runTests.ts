@@ -104,7 +104,6 @@ class Collected {
 function lastLineOf(text: string): string {
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
-    // eslint-disable-next-line no-control-regex
     const line = lines[i]!.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').trim();
     if (line) return line.slice(0, 300);
   }
@@ -131,7 +130,7 @@ interface StepSelection {
   testNames?: string[];
 }
 
-/** Test ids → files and full names (`<file>::<suite> > <name>`, see TestCaseResult.id). */
+/** Test ids → files and full names (`<file>::<suite> > <name>` → `<suite> > <name>`, see TestCaseResult.id). */
 function selectionOfIds(ids: readonly string[], root: string): StepSelection {
   const files = new Set<string>();
   const names = new Set<string>();

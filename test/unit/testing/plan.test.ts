@@ -59,6 +59,18 @@ describe('test plan: the steps of a test command', () => {
     assert.equal(withVar?.argv, undefined);
   });
 
+  it('keeps wrappers such as npx and timeout in the argv', async () => {
+    const dir = project({ 'package.json': pkg({ test: 'npx --no-install mocha --exit && timeout 60 jest' }) });
+    const steps = await planSteps('npm test', dir);
+    assert.deepEqual(
+      steps.map((s) => s.argv),
+      [
+        ['npx', '--no-install', 'mocha', '--exit'],
+        ['timeout', '60', 'jest'],
+      ],
+    );
+  });
+
   it('keeps VAR=value prefixes of a step', async () => {
     const dir = project({ 'package.json': pkg({ test: 'NODE_ENV=test mocha' }) });
     const [step] = await planSteps('npm test', dir);

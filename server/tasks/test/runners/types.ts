@@ -13,7 +13,10 @@ export interface InstrumentOptions {
   cwd: string;
   /** Run only these test files (absolute paths). */
   files?: readonly string[];
-  /** Run only tests whose full name matches one of these (exact titles, not patterns). */
+  /**
+   * Run only these tests: each is the test's suites and title joined by ` > `, as in
+   * `TestCaseResult.id` after its `::` (exact titles, not patterns; `splitTestName` splits them).
+   */
   testNames?: readonly string[];
 }
 
