@@ -111,6 +111,8 @@ const DEFAULT_GRACE_MS = 2000;
 /** Log writes are batched up to this size; the write buffer holds at most LOG_BUFFER. */
 const LOG_BATCH = 512 * 1024;
 const LOG_BUFFER = 4 * 1024 * 1024;
+/** The longest a log write waits in a batch. */
+const LOG_FLUSH_MS = 1000;
 /** Names the run in its processes' environment, to find ones that left the process group. */
 const RUN_MARKER = 'NAVI_RUN_ID';
 
@@ -388,13 +390,24 @@ async function execute(x: Execution): Promise<RunResult> {
    * Appends to the log in batches: while corked, chunks collect and go out as one writev of about
    * LOG_BATCH bytes, so the thread pool is woken once per batch instead of once per 64 KiB read.
    */
+  // Batched, but never held back for more than LOG_FLUSH_MS: a long-running command (a started
+  // app) has a log file people can read while it runs.
+  let flushTimer: NodeJS.Timeout | undefined;
   const writeLog = (bytes: Buffer): boolean => {
-    if (!log.writableCorked) log.cork();
+    if (!log.writableCorked) {
+      log.cork();
+      flushTimer ??= setTimeout(() => {
+        flushTimer = undefined;
+        while (log.writableCorked) log.uncork();
+      }, LOG_FLUSH_MS);
+      flushTimer.unref();
+    }
     const ok = log.write(bytes);
     if (!ok || log.writableLength >= LOG_BATCH) log.uncork();
     return ok;
   };
   const closeLog = async (): Promise<void> => {
+    if (flushTimer) clearTimeout(flushTimer);
     if (log.closed) return;
     const closed = once(log, 'close').catch(() => undefined);
     log.end();
