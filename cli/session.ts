@@ -4,6 +4,7 @@ import { CancellationTokenSource, startAgent, type AgentClient } from './agentCl
 import { answerApproval } from './approvalPrompt';
 import { osUser, verboseLog, type Place } from './commandLine';
 import { EXIT } from './common';
+import { connectOrg, exitWaitMs } from './orgSession';
 
 /**
  * What every CLI command that runs something needs: an agent, approvals answered on the terminal
@@ -41,6 +42,14 @@ export async function openSession(opts: SessionOptions): Promise<CliSession> {
     const parsed = requests.CommandOutputParams.safeParse(raw);
     if (!parsed.success || parsed.data.runId !== opts.outputId) return;
     (parsed.data.stream === 'stdout' ? opts.out : process.stderr).write(parsed.data.chunk);
+  });
+
+  // Signed in and a control plane configured: this agent uploads the audit trail too (cli/orgSession.ts).
+  const org = await connectOrg(agent).catch((error: unknown) => {
+    process.stderr.write(
+      `navi: no audit upload: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return undefined;
   });
 
   const cancel = new CancellationTokenSource();
@@ -87,6 +96,7 @@ export async function openSession(opts: SessionOptions): Promise<CliSession> {
     explained: () => explained,
     dispose: async () => {
       process.off('SIGINT', onSigint);
+      if (org?.active && !interrupted) await org.flush(exitWaitMs()).catch(() => undefined);
       await agent.dispose();
     },
   };

@@ -23,7 +23,9 @@ export const ASYMMETRIC_ALGORITHMS = [
   'EdDSA',
 ] as const;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+/** 127.0.0.0/8: the whole IPv4 loopback block (a local provider may sit on 127.0.0.2). */
+const isLoopback = (host: string) => LOOPBACK_HOSTS.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
 
 /** An issuer URL: https, or http on a loopback address (tests and local identity providers). */
 export const IssuerUrl = z
@@ -31,8 +33,8 @@ export const IssuerUrl = z
   .url()
   .refine((s) => {
     const u = new URL(s);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
-  }, 'an issuer must be https:// (http:// only on 127.0.0.1, localhost or [::1])');
+    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname));
+  }, 'an issuer must be https:// (http:// only on a loopback address: 127.0.0.0/8, localhost or [::1])');
 
 export const OrgId = z
   .string()

@@ -4,6 +4,7 @@ import { readSetting } from './config';
 import { ApprovalController } from './features/approvals';
 import { AuthFeature } from './features/auth';
 import { commandTable } from './features/commands';
+import { OrgSyncFeature } from './features/orgSync';
 import { RunController } from './features/runs';
 import { ScanController } from './features/scan';
 import { TestingFeature } from './features/testing';
@@ -27,8 +28,10 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
     log,
   );
   const auth = new AuthFeature(context, log);
+  // Before agent.start(): it sends the org session after every start, restarts included.
+  const orgSync = new OrgSyncFeature(agent, auth, log);
   const commands = commandTable({ agent, scans, runs, auth, testing, log });
-  context.subscriptions.push(agent, scans, approvals, runs, testing, sidebar, auth);
+  context.subscriptions.push(agent, scans, approvals, runs, testing, sidebar, auth, orgSync);
 
   agent.start().then(
     () => {

@@ -426,6 +426,110 @@ export const stopApp = request('navi/stopApp', 'clientToServer', StopAppParams, 
 /** Server → client. A started app changed state (ready, exited by itself, stopped). */
 export const appStatus = notification('navi/appStatus', 'serverToClient', AppInfo);
 
+// ---------------------------------------------------------------------------------------------
+// navi/orgSession, navi/orgToken, navi/auditUpload (org sign-in: upload and org policy)
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The control plane's base URL: https, or http on a loopback address only (tokens never go in the clear). */
+export const ControlPlaneUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .refine((s) => {
+    const u = new URL(s);
+    return u.protocol === 'https:' || LOOPBACK_HOSTS.has(u.hostname);
+  }, 'the control plane URL must be https:// (http:// only on 127.0.0.1, localhost or [::1])');
+
+export const OrgSessionParams = z.union([
+  z
+    .object({
+      /** Base URL of the org's control plane (`navi.controlPlane.url`; the CLI: flag, env or config). */
+      controlPlaneUrl: ControlPlaneUrl,
+      /** Bearer access token for the control plane. Never logged or stored by the agent. */
+      accessToken: z.string().min(1).max(20_000),
+      /** When the access token expires, ms since the epoch (the agent asks for a new one before). */
+      expiresAt: z.number().int().nonnegative().optional(),
+      /** The org the client believes it signed in to (display and state keys only; the control plane decides). */
+      org: z.string().min(1).max(200),
+      /** Who signed in (display only). */
+      user: z.string().min(1).max(500),
+    })
+    .strict(),
+  z.object({ signedOut: z.literal(true) }).strict(),
+]);
+export type OrgSessionParams = z.infer<typeof OrgSessionParams>;
+
+/**
+ * Client → server (notification). The org session the agent uploads audit events and fetches the
+ * org policy with: sent after every agent start, on sign-in, whenever the token is refreshed, and
+ * `{ signedOut: true }` on sign-out (the agent stops uploading and drops the org policy layer;
+ * events keep accumulating locally and are uploaded at the next sign-in).
+ */
+export const orgSession = notification('navi/orgSession', 'clientToServer', OrgSessionParams);
+
+export const OrgTokenParams = z
+  .object({
+    /** `expiring`: the token expires within a minute; `rejected`: the control plane answered 401. */
+    reason: z.enum(['expiring', 'rejected']),
+  })
+  .strict();
+export type OrgTokenParams = z.infer<typeof OrgTokenParams>;
+
+export const OrgTokenResult = z.union([
+  z
+    .object({
+      accessToken: z.string().min(1).max(20_000),
+      expiresAt: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  z.object({ signedOut: z.literal(true) }).strict(),
+]);
+export type OrgTokenResult = z.infer<typeof OrgTokenResult>;
+
+/**
+ * Server → client. The agent needs a fresh access token (the current one is about to expire, or
+ * the control plane refused it). The client refreshes its session and answers with the token, or
+ * `{ signedOut: true }`. No answer within 30 s counts as signed out until the next `navi/orgSession`.
+ */
+export const orgToken = request('navi/orgToken', 'serverToClient', OrgTokenParams, OrgTokenResult);
+
+export const AuditUploadParams = z
+  .object({
+    /** How long to keep trying before answering with what is left (ms, 0..10 min). Default 30 s. */
+    timeoutMs: z.number().int().min(0).max(600_000).optional(),
+  })
+  .strict();
+export type AuditUploadParams = z.infer<typeof AuditUploadParams>;
+
+export const OrgUploadStatus = z.object({
+  /** Whether the agent has an org session (an upload target). */
+  signedIn: z.boolean(),
+  controlPlaneUrl: z.string().optional(),
+  org: z.string().optional(),
+  /** Complete events in the local log after the upload cursor (not yet acknowledged). */
+  pending: z.number().int().nonnegative(),
+  /** Since the agent started: events the control plane stored new / already had / refused (skipped with a record). */
+  inserted: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  /** When the control plane last acknowledged a batch (ISO-8601), if ever in this process. */
+  lastUploadAt: z.string().optional(),
+  /** Why the last attempt failed, when it did (no token in it). */
+  lastError: z.string().optional(),
+  /** The org policy version in use (0: the control plane has none), absent before the first fetch. */
+  policyVersion: z.number().int().nonnegative().optional(),
+  /** The org requires commands to be recorded at the control plane before they run. */
+  requireAuditRecord: z.boolean(),
+});
+export type OrgUploadStatus = z.infer<typeof OrgUploadStatus>;
+
+/**
+ * Client → server. Uploads what is pending now (ignoring the retry back-off) and answers with the
+ * status once nothing is pending or `timeoutMs` passed (`navi audit upload`, the CLI before it
+ * exits, tests). Never fails for a network problem: `pending` and `lastError` say what is left.
+ */
+export const auditUpload = request('navi/auditUpload', 'clientToServer', AuditUploadParams, OrgUploadStatus);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
 export const requests = [
   agentInfo,
@@ -439,6 +543,8 @@ export const requests = [
   start,
   stopApp,
   approval,
+  orgToken,
+  auditUpload,
 ] as const;
 /** All notifications. */
-export const notifications = [scanSummary, commandOutput, testProgress, appStatus] as const;
+export const notifications = [scanSummary, commandOutput, testProgress, appStatus, orgSession] as const;

@@ -37,6 +37,12 @@ export const Settings = z.object({
    * vscode:// redirect through `asExternalUri`), `deviceCode` (a code to enter on any device).
    */
   'auth.flow': z.enum(['auto', 'loopback', 'uriHandler', 'deviceCode']).default('auto'),
+  /**
+   * Base URL of the org's NAVI control plane (application scope, like `auth.*`): when set and
+   * signed in, the agent uploads the audit trail there and takes the org policy layer from it.
+   * https (http only for 127.0.0.1 / localhost); '' = no upload.
+   */
+  'controlPlane.url': z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
 });
 export type Settings = z.infer<typeof Settings>;
 export type SettingKey = keyof Settings;

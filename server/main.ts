@@ -27,6 +27,7 @@ import { loadProfile, profileCommand, saveProfile } from './tasks/profile';
 import { RUNNER_ADAPTERS } from './tasks/test/runners';
 import { runTests } from './tasks/test/runTests';
 import { AppManager } from './tasks/start/apps';
+import { OrgService } from './org/orgService';
 import { NAVI_VERSION } from './version';
 
 /**
@@ -86,9 +87,14 @@ function auditLog(): Promise<AuditLog> {
 
 /** Audit appends wait for the log to open; a log that cannot open fails the append (nothing runs). */
 const lazyAudit: PipelinePorts['audit'] = {
-  append: async (event) => (await auditLog()).append(event),
-  appendAll: async (events) => (await auditLog()).appendAll(events),
+  append: async (event) => withUpload(await (await auditLog()).append(event)),
+  appendAll: async (events) => withUpload(await (await auditLog()).appendAll(events)),
 };
+/** Every local append nudges the org upload (server/org/, docs/org.md). */
+function withUpload<T>(stored: T): T {
+  org.appended();
+  return stored;
+}
 
 const policies = new FilePolicyLoader({
   orgFile: MACHINE_ORG_POLICY,
@@ -105,10 +111,36 @@ const policies = new FilePolicyLoader({
   },
 });
 
+const org = new OrgService({
+  stateDir,
+  auditFile: auditPath,
+  loader: policies,
+  log,
+  requestToken: async (params) => {
+    const parsed = requests.OrgTokenResult.safeParse(
+      await connection.sendRequest(requests.orgToken.type, params),
+    );
+    return parsed.success ? parsed.data : { signedOut: true };
+  },
+});
+const orgPolicies = org.policyLoader(policies);
+
+connection.onNotification(requests.orgSession.method, (raw: unknown) => {
+  const parsed = requests.OrgSessionParams.safeParse(raw);
+  if (parsed.success) org.setSession(parsed.data);
+  else
+    log.warn(
+      `navi/orgSession: ignored invalid params (${parsed.error.issues.map((i) => i.message).join('; ')})`,
+    );
+});
+
+handle(connection, log, requests.auditUpload, (params) => org.flush(params.timeoutMs ?? 30_000));
+
 function ports(): PipelinePorts {
   return {
     audit: lazyAudit,
-    policies,
+    policies: orgPolicies,
+    org: org.gate,
     alwaysAllow: new AlwaysAllowStore(path.join(stateDir(), 'always-allow.json')),
     sandbox: () => probeSandbox(),
     logDir: path.join(stateDir(), 'logs'),
@@ -252,6 +284,7 @@ handle(connection, log, requests.auditExport, async (params) => {
 });
 
 connection.onShutdown(async () => {
+  org.dispose();
   await apps.stopAll().catch((error: unknown) => log.error('Stopping the started apps failed', error));
   killAllCommands();
   await (await audit?.catch(() => undefined))?.close();

@@ -8,13 +8,15 @@ import { AUDIT_EXPORT_FORMATS, exportAudit, type AuditExportFormat } from '../..
 import { defaultCliAuditPath } from '../../server/audit/log';
 import { verifyAuditLog, type AuditLogProblem } from '../../server/audit/verify';
 import { EXIT, UsageError } from '../common';
+import { auditUploadCommand } from './auditUpload';
 
 /** One line for the `navi` command table. */
-export const AUDIT_SUMMARY = 'Verify or export the local, hash-chained audit trail.';
+export const AUDIT_SUMMARY = 'Verify, export or upload the local, hash-chained audit trail.';
 
 export const AUDIT_HELP = `Usage:
   navi audit verify [--audit-log FILE] [--json]
   navi audit export --format json|ndjson|csv [--since DATE] [--audit-log FILE] [--output FILE]
+  navi audit upload [--control-plane URL] [--timeout SECONDS] [--audit-log FILE] [--json]
 
 NAVI records what it proposed, decided and ran in a local append-only log, each event
 hash-chained to the one before it (docs/audit.md). These commands read the file directly;
@@ -26,6 +28,8 @@ Commands:
             session. Exit 0 when the chain verifies (a torn line left by a crash is a warning),
             1 at the first broken link, printed with its line, event id, seq and reason.
   export    Print the events, oldest first. Does not verify: run verify first.
+  upload    Send the events the org's control plane does not have yet (starts an agent;
+            "navi audit upload --help" for its options).
 
 Options:
   --audit-log FILE  The log to read. Default: $XDG_STATE_HOME/navi/audit.ndjson, else
@@ -56,7 +60,8 @@ export async function auditCommand(args: string[], io: AuditIo): Promise<number>
     }
     if (sub === 'verify') return await verifyCommand(rest, io);
     if (sub === 'export') return await exportCommand(rest, io);
-    throw new UsageError(`Unknown audit command "${sub}" (verify or export).`);
+    if (sub === 'upload') return await auditUploadCommand(rest, io);
+    throw new UsageError(`Unknown audit command "${sub}" (verify, export or upload).`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       io.stderr.write(`navi: ${(error as Error).message}\nRun "navi audit --help" for usage.\n`);

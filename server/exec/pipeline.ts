@@ -28,6 +28,22 @@ export interface PipelinePorts {
   approvalTimeoutMs: number;
   home: string;
   log: Logger;
+  /** The org's hook before a command runs (server/org/orgService.ts); absent: no org. */
+  org?: OrgGate;
+}
+
+/**
+ * The one org hook of the pipeline: called after the decision is recorded locally and right
+ * before the command starts. `recorded` settles when the proposal and verdict are on disk.
+ * Resolves with a reason to refuse the command (recorded as `command.denied` by `policy`), or
+ * undefined to run it; it must not wait for `recorded` unless the org requires it.
+ */
+export interface OrgGate {
+  beforeRun(input: {
+    commandId: string;
+    recorded: Promise<void>;
+    signal: AbortSignal;
+  }): Promise<string | undefined>;
 }
 
 export interface PipelineContext {
@@ -210,6 +226,19 @@ export async function run(
       },
     });
   }
+
+  // --- org hook (requireAuditRecord, server/org/orgService.ts) ---------------------------------
+  const refused = await ports.org?.beforeRun({ commandId, recorded: judged, signal: ctx.signal });
+  if (refused !== undefined) {
+    await record({
+      type: 'command.denied',
+      actor: { kind: 'policy', id: 'org:requireAuditRecord' },
+      workspace,
+      data: { commandId, by: 'policy', scope: 'once' },
+    });
+    return outcome({ verdict, decision, ran: false, message: `Not run: ${refused}` });
+  }
+  // ----------------------------------------------------------------------------------------------
 
   const sandbox = await ports.sandbox();
   const policy = judge.policy;

@@ -29,7 +29,8 @@ export function scriptOf(argv: readonly string[]): string | undefined {
   const [pm, sub, name, ...rest] = argv;
   if (!pm || !NPM_LIKE.has(pm) || rest.some((a) => a === '--') || !sub) return undefined;
   if (sub === 'test' || sub === 't' || sub === 'tst') return name === undefined ? 'test' : undefined;
-  if ((sub === 'run' || sub === 'run-script') && name && !name.startsWith('-') && rest.length === 0) return name;
+  if ((sub === 'run' || sub === 'run-script') && name && !name.startsWith('-') && rest.length === 0)
+    return name;
   if (pm === 'yarn' && !sub.startsWith('-') && name === undefined && !YARN_COMMANDS.has(sub)) return sub;
   return undefined;
 }
@@ -72,9 +73,12 @@ function splitList(text: string): { node: CommandNode; op: string }[] | undefine
 
 /** The words as they run, wrappers included (`npx mocha`, `timeout 60 jest`), when all are literal. */
 function literalArgv(node: CommandNode): string[] | undefined {
-  if (node.redirects.length > 0 || node.stdin || node.notes.length > 0 || node.children.length > 0) return undefined;
+  if (node.redirects.length > 0 || node.stdin || node.notes.length > 0 || node.children.length > 0)
+    return undefined;
   const all = [...node.wrappers.flatMap((w) => w.argv), ...node.argv];
-  const words = all.map((w) => (w.value !== null && !w.glob && !w.substitution && !w.variable ? w.value : null));
+  const words = all.map((w) =>
+    w.value !== null && !w.glob && !w.substitution && !w.variable ? w.value : null,
+  );
   if (words.length === 0 || words.some((w) => w === null)) return undefined;
   if (node.assignments.some((a) => a.scope !== 'command' || a.value === null || a.value.value === null))
     return undefined;
@@ -130,7 +134,10 @@ export function localBin(argv: readonly string[], dir: string, workspaceRoot: st
   // `npx mocha`, `npx --no-install mocha`, `pnpm exec mocha`, `yarn mocha` → the local bin when it exists.
   if (rest[0] === 'npx') {
     const i = rest.findIndex((a, j) => j > 0 && !a.startsWith('-'));
-    if (i > 0 && rest.slice(1, i).every((a) => a === '--no-install' || a === '--no' || a === '-y' || a === '--yes'))
+    if (
+      i > 0 &&
+      rest.slice(1, i).every((a) => a === '--no-install' || a === '--no' || a === '-y' || a === '--yes')
+    )
       rest = rest.slice(i);
   } else if ((rest[0] === 'pnpm' || rest[0] === 'yarn') && rest[1] === 'exec') rest = rest.slice(2);
   const program = rest[0];

@@ -60,7 +60,9 @@ describe('test plan: the steps of a test command', () => {
   });
 
   it('keeps wrappers such as npx and timeout in the argv', async () => {
-    const dir = project({ 'package.json': pkg({ test: 'npx --no-install mocha --exit && timeout 60 jest' }) });
+    const dir = project({
+      'package.json': pkg({ test: 'npx --no-install mocha --exit && timeout 60 jest' }),
+    });
     const steps = await planSteps('npm test', dir);
     assert.deepEqual(
       steps.map((s) => s.argv),
