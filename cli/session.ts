@@ -1,8 +1,10 @@
+import { ResponseError } from 'vscode-jsonrpc/node';
+import { ErrorCodes } from '../protocol/errors';
 import * as requests from '../protocol/requests';
 import { userPolicyPath } from '../server/state';
 import { CancellationTokenSource, startAgent, type AgentClient } from './agentClient';
 import { answerApproval } from './approvalPrompt';
-import { osUser, verboseLog, type Place } from './commandLine';
+import { osUser, reportAgentError, verboseLog, type Place } from './commandLine';
 import { EXIT } from './common';
 import { connectOrg, exitWaitMs } from './orgSession';
 
@@ -100,6 +102,19 @@ export async function openSession(opts: SessionOptions): Promise<CliSession> {
       await agent.dispose();
     },
   };
+}
+
+/**
+ * The exit code for a request that failed: 130 after Ctrl-C or a cancelled request (with a note),
+ * the agent's message and hint for a NAVI error; anything else is rethrown.
+ */
+export function requestFailed(error: unknown, interrupted: boolean): number {
+  if (interrupted || (error instanceof ResponseError && error.code === ErrorCodes.RequestCancelled)) {
+    cancelledNote();
+    return EXIT.interrupted;
+  }
+  if (error instanceof ResponseError) return reportAgentError(error);
+  throw error;
 }
 
 /** After Ctrl-C: on a terminal the echoed ^C has no newline after it. */

@@ -1,12 +1,10 @@
 import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { ErrorCodes } from '../../protocol/errors';
 import * as requests from '../../protocol/requests';
-import { commandText, resolvePlace, reportAgentError, splitAtDashDash } from '../commandLine';
+import { commandText, resolvePlace, splitAtDashDash } from '../commandLine';
 import { EXIT, UsageError } from '../common';
 import { formatRules, stylesFor } from '../formatVerdict';
-import { cancelledNote, openSession } from '../session';
+import { cancelledNote, openSession, requestFailed } from '../session';
 
 export const RUN_SUMMARY = 'Run a command through NAVI: policy, approval, sandbox, audit.';
 
@@ -147,18 +145,7 @@ export async function runCommand(args: string[]): Promise<number> {
     const number = result.signal ? osConstants.signals[result.signal as NodeJS.Signals] : undefined;
     return number ? 128 + number : EXIT.failure;
   } catch (error) {
-    if (interrupted()) {
-      cancelledNote();
-      return EXIT.interrupted;
-    }
-    if (error instanceof ResponseError) {
-      if (error.code === ErrorCodes.RequestCancelled) {
-        cancelledNote();
-        return EXIT.interrupted;
-      }
-      return reportAgentError(error);
-    }
-    throw error;
+    return requestFailed(error, interrupted());
   } finally {
     await session.dispose();
   }

@@ -1,13 +1,11 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ResponseError } from 'vscode-jsonrpc/node';
-import { ErrorCodes } from '../../protocol/errors';
 import * as requests from '../../protocol/requests';
 import { TestRunResult } from '../../protocol/testing';
-import { reportAgentError, resolvePlace } from '../commandLine';
+import { resolvePlace } from '../commandLine';
 import { EXIT, UsageError } from '../common';
 import { style } from '../format';
-import { cancelledNote, openSession } from '../session';
+import { cancelledNote, openSession, requestFailed } from '../session';
 
 export const TEST_SUMMARY = "Run the project's tests through NAVI and report structured results.";
 
@@ -216,18 +214,7 @@ export async function testCommand(args: string[]): Promise<number> {
     }
     return result.status === 'passed' ? EXIT.ok : EXIT.failure;
   } catch (error) {
-    if (session.interrupted()) {
-      cancelledNote();
-      return EXIT.interrupted;
-    }
-    if (error instanceof ResponseError) {
-      if (error.code === ErrorCodes.RequestCancelled) {
-        cancelledNote();
-        return EXIT.interrupted;
-      }
-      return reportAgentError(error);
-    }
-    throw error;
+    return requestFailed(error, session.interrupted());
   } finally {
     await session.dispose();
   }

@@ -305,7 +305,8 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
   const { step, root, dir, params, ports, ctx } = input;
   const argv = step.argv ? localBin(step.argv, dir, root) : undefined;
   const check = argv !== undefined && isCheckStep(argv);
-  const adapter = argv && !check ? ports.adapters.find((a) => a.matches(argv)) : undefined;
+  // A runner NAVI knows; the text fallback (which matches anything) only reads what runs as written.
+  const adapter = argv && !check ? ports.adapters.find((a) => a.id !== 'text' && a.matches(argv)) : undefined;
   const base = {
     original: step.original,
     cwd: dir,

@@ -1,16 +1,15 @@
-import { emptyTotals } from './common';
 import type { RunnerAdapter } from './types';
 import {
   exitedWithoutFailure,
   fileArg,
   fullNamePattern,
   jsInvocation,
-  missingReport,
   parseJestLike,
   reportPath,
   reportText,
   withoutOptions,
   withoutPositionals,
+  noReport,
 } from './jsCommon';
 
 /**
@@ -77,13 +76,7 @@ export const jestAdapter: RunnerAdapter = {
   },
   parse(input) {
     const text = reportText(input);
-    if (text === undefined)
-      return {
-        tests: [],
-        totals: emptyTotals(),
-        parsedFrom: 'machine',
-        errors: [missingReport('Jest', input)],
-      };
+    if (text === undefined) return noReport('Jest', input);
     const { tests, totals, errors } = parseJestLike(text, 'Jest', input);
     const extra = errors.length ? undefined : exitedWithoutFailure('Jest', input, totals);
     return { tests, totals, parsedFrom: 'machine', errors: extra ? [...errors, extra] : errors };

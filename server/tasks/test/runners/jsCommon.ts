@@ -11,7 +11,7 @@ import {
   resolveReportPath,
   testId,
 } from './common';
-import type { ParseInput } from './types';
+import type { ParseInput, ParsedTests } from './types';
 
 /**
  * What the JavaScript adapters (node --test, mocha, Jest, Vitest) share: finding the runner behind
@@ -32,7 +32,7 @@ export interface JsInvocation {
 }
 
 /** Node options that take their value as the next argument (`--import tsx`, `-r ts-node/register`). */
-const NODE_VALUE_OPTIONS = new Set([
+export const NODE_VALUE_OPTIONS: ReadonlySet<string> = new Set([
   '-r',
   '--require',
   '--import',
@@ -310,6 +310,11 @@ export function missingReport(runner: string, input: ParseInput): string {
   const why = errorLine(input.stderr) ?? errorLine(input.stdout);
   const code = input.exitCode === null ? 'no exit code' : `exit code ${input.exitCode}`;
   return `${runner} wrote no report (${code}): it stopped before reporting${why ? `: ${why.slice(0, 300)}` : ''}.`;
+}
+
+/** The result when the runner's report file is missing: nothing read, and why. */
+export function noReport(runner: string, input: ParseInput): ParsedTests {
+  return { tests: [], totals: emptyTotals(), parsedFrom: 'machine', errors: [missingReport(runner, input)] };
 }
 
 // ---------------------------------------------------------------------------------------------

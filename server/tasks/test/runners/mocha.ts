@@ -1,14 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestCaseResult, TestStatus, TestTotals } from '../../../../protocol/testing';
-import { emptyTotals, totalsOf } from './common';
+import { totalsOf } from './common';
 import type { InstrumentOptions, ParseInput, ParsedTests, RunnerAdapter } from './types';
 import {
   exitedWithoutFailure,
   fileArg,
   fullNamePattern,
   jsInvocation,
-  missingReport,
   oneLine,
   optionValues,
   reportPath,
@@ -16,6 +15,7 @@ import {
   testCase,
   withoutOptions,
   withoutPositionals,
+  noReport,
 } from './jsCommon';
 
 /**
@@ -210,13 +210,7 @@ interface MochaRecord {
 
 function parse(input: ParseInput): ParsedTests {
   const text = reportText(input);
-  if (text === undefined)
-    return {
-      tests: [],
-      totals: emptyTotals(),
-      parsedFrom: 'machine',
-      errors: [missingReport('mocha', input)],
-    };
+  if (text === undefined) return noReport('mocha', input);
   const errors: string[] = [];
   const tests: TestCaseResult[] = [];
   let stats: MochaRecord['stats'] | undefined;

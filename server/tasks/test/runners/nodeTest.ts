@@ -2,14 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestCaseResult, TestStatus, TestTotals } from '../../../../protocol/testing';
-import { emptyTotals, resolveReportPath, totalsOf } from './common';
+import { resolveReportPath, totalsOf } from './common';
 import type { ParseInput, ParsedTests, RunnerAdapter } from './types';
 import {
   escapeRegExp,
   exitedWithoutFailure,
   fileArg,
   jsInvocation,
-  missingReport,
   oneLine,
   optionValues,
   reportPath,
@@ -17,6 +16,8 @@ import {
   splitTestName,
   testCase,
   withoutPositionals,
+  NODE_VALUE_OPTIONS,
+  noReport,
 } from './jsCommon';
 
 /**
@@ -77,26 +78,6 @@ export default async function* naviReporter(source) {
 }
 `;
 
-/** Options of node / tsx that take the next argument as their value (so it is not taken for a file pattern). */
-const VALUE_OPTIONS = new Set([
-  '-r',
-  '--require',
-  '--import',
-  '--loader',
-  '--experimental-loader',
-  '-C',
-  '--conditions',
-  '--test-reporter',
-  '--test-reporter-destination',
-  '--test-name-pattern',
-  '--test-skip-pattern',
-  '--test-concurrency',
-  '--test-timeout',
-  '--test-shard',
-  '--env-file',
-  '--tsconfig',
-]);
-
 function reporterSpecifier(file: string): string {
   // A Windows path (`C:\…`) would read as a URL scheme: node takes file:// URLs everywhere.
   return process.platform === 'win32' ? pathToFileURL(file).href : file;
@@ -129,7 +110,7 @@ export const nodeTestAdapter: RunnerAdapter = {
     if (options.files?.length) {
       // The user's file patterns give way to NAVI's files.
       rest = [
-        ...withoutPositionals(rest, VALUE_OPTIONS),
+        ...withoutPositionals(rest, NODE_VALUE_OPTIONS),
         ...options.files.map((f) => fileArg(f, options.cwd)),
       ];
     }
@@ -166,13 +147,7 @@ interface Node {
 
 export function parseNodeTest(input: ParseInput): ParsedTests {
   const text = reportText(input);
-  if (text === undefined)
-    return {
-      tests: [],
-      totals: emptyTotals(),
-      parsedFrom: 'machine',
-      errors: [missingReport('node --test', input)],
-    };
+  if (text === undefined) return noReport('node --test', input);
   const errors: string[] = [];
   const events: NodeEvent[] = [];
   let bad = 0;

@@ -1,4 +1,3 @@
-import { emptyTotals } from './common';
 import type { RunnerAdapter } from './types';
 import {
   exitedWithoutFailure,
@@ -6,12 +5,12 @@ import {
   fullNamePattern,
   hasOption,
   jsInvocation,
-  missingReport,
   parseJestLike,
   reportPath,
   reportText,
   withoutOptions,
   withoutPositionals,
+  noReport,
 } from './jsCommon';
 
 /**
@@ -100,13 +99,7 @@ export const vitestAdapter: RunnerAdapter = {
   },
   parse(input) {
     const text = reportText(input);
-    if (text === undefined)
-      return {
-        tests: [],
-        totals: emptyTotals(),
-        parsedFrom: 'machine',
-        errors: [missingReport('Vitest', input)],
-      };
+    if (text === undefined) return noReport('Vitest', input);
     const { tests, totals, errors } = parseJestLike(text, 'Vitest', input);
     const extra = errors.length ? undefined : exitedWithoutFailure('Vitest', input, totals);
     return { tests, totals, parsedFrom: 'machine', errors: extra ? [...errors, extra] : errors };
