@@ -45,7 +45,14 @@ describe('start/listeningPorts', () => {
           '-c',
           `env -i ${process.execPath} -e "require('net').createServer().listen(0, '127.0.0.1', function () { console.log(this.address().port) })"`,
         ],
-        { env: { ...process.env, NAVI_APP_RUN: value }, stdio: ['ignore', 'pipe', 'inherit'] },
+        // Its own process group: the finally below ends the shell and the listener together (the
+        // listener, once orphaned, could no longer be found by its parent, and its open stdout
+        // would keep mocha from exiting).
+        {
+          env: { ...process.env, NAVI_APP_RUN: value },
+          stdio: ['ignore', 'pipe', 'inherit'],
+          detached: true,
+        },
       );
       try {
         let out = '';
@@ -62,8 +69,12 @@ describe('start/listeningPorts', () => {
         assert.equal(await canConnect('127.0.0.1', port), true);
         assert.equal(await answersHttp('127.0.0.1', port, 300), false, 'a plain TCP server is not HTTP');
       } finally {
-        child.kill('SIGKILL');
         for (const pid of appProcesses({ name: 'NAVI_APP_RUN', value })) process.kill(pid, 'SIGKILL');
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
       }
     });
 
