@@ -12,7 +12,7 @@ import {
   mavenFixture,
   pytestFixture,
 } from '../fixtures/testRunners/other';
-import { requireBuild, runCli, tempDir } from './helpers';
+import { REPO, requireBuild, runCli, tempDir } from './helpers';
 
 /**
  * The "Done when" bar of the test task: for one fixture repository per runner, `navi test --json`
@@ -23,6 +23,12 @@ import { requireBuild, runCli, tempDir } from './helpers';
 interface Case {
   name: string;
   probe: string[];
+  /**
+   * The fixture links NAVI's own node_modules: it then runs inside NAVI's checkout, which is its
+   * workspace, so the sandbox (private /tmp, only the workspace bound) sees the link's target
+   * wherever the checkout is — also under /tmp, as CI's clean clone may be.
+   */
+  insideRepo?: boolean;
   make: () => {
     root: string;
     argv: string[];
@@ -34,7 +40,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  ...Object.entries(jsRunnerRepos).map(([name, make]) => ({ name, probe: ['node', '--version'], make })),
+  ...Object.entries(jsRunnerRepos).map(([name, make]) => ({
+    name,
+    probe: ['node', '--version'],
+    make,
+    insideRepo: true,
+  })),
   { name: 'pytest', probe: ['python3', '-m', 'pytest', '--version'], make: () => pytestFixture() },
   // The fixture's GOFLAGS/GOPROXY/GOPATH keep the plain runs offline; NAVI's policy refuses a command
   // that sets them (they can add -toolexec or change where modules come from), and the sandbox
@@ -62,13 +73,19 @@ describe('navi test --json on one fixture repository per runner', function () {
         this.skip();
       }
       const fx = c.make();
+      let root = fx.root;
       try {
-        spawnSync('git', ['init', '-q'], { cwd: fx.root });
+        if (c.insideRepo) {
+          const parent = path.join(REPO, 'test-results', 'fixtures');
+          fs.mkdirSync(parent, { recursive: true });
+          root = fs.mkdtempSync(path.join(parent, `${c.name}-`));
+          fs.cpSync(fx.root, root, { recursive: true, verbatimSymlinks: true });
+        } else spawnSync('git', ['init', '-q'], { cwd: root });
         const assignments = Object.entries(fx.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
         const command = [...assignments, ...fx.argv.map(shellQuote)].join(' ');
-        const set = await runCli(['profile', '--set', `test=${command}`], { cwd: fx.root, env });
+        const set = await runCli(['profile', '--set', `test=${command}`], { cwd: root, env });
         assert.equal(set.code, 0, set.stderr);
-        const r = await runCli(['test', '--yes', '--json'], { cwd: fx.root, env });
+        const r = await runCli(['test', '--yes', '--json'], { cwd: root, env });
         let result: TestRunResult;
         try {
           result = TestRunResult.parse(JSON.parse(r.stdout));
@@ -82,15 +99,16 @@ describe('navi test --json on one fixture repository per runner', function () {
           result.steps.map((s) => s.message).join('; '),
         );
         assert.equal(result.steps[0]?.ran, true);
-        const root = fs.realpathSync(fx.root);
+        const real = fs.realpathSync(root);
         for (const want of fx.failures) {
           const got = result.tests.find((t) => t.status === 'failed' && t.name === want.name);
           assert.ok(got, `failure ${want.name} reported`);
-          assert.equal(got.file && path.relative(root, got.file), want.file, want.name);
+          assert.equal(got.file && path.relative(real, got.file), want.file, want.name);
           if (want.line !== undefined) assert.equal(got.line, want.line, want.name);
         }
       } finally {
         fx.cleanup();
+        if (root !== fx.root) fs.rmSync(root, { recursive: true, force: true });
       }
     });
 });
