@@ -98,8 +98,13 @@ export async function profileCommandCli(args: string[]): Promise<number> {
       const rel = path.relative(place.workspaceRoot, place.cwd).split(path.sep).join('/');
       const wanted = path.posix.normalize(values.project ?? (rel || '.'));
       const projects = profile.projects.map((p) => ({ ...p, commands: { ...p.commands } }));
+      // --project names the project (created when new); else the project the current directory is in.
+      const inside = (p: { path: string }) =>
+        p.path === wanted || p.path === '.' || wanted.startsWith(`${p.path}/`);
       let target =
-        projects.find((p) => p.path === wanted) ?? (values.project === undefined ? projects[0] : undefined);
+        values.project !== undefined
+          ? projects.find((p) => p.path === wanted)
+          : projects.filter(inside).sort((a, b) => b.path.length - a.path.length)[0];
       if (!target && sets.length) {
         target = { path: wanted, ecosystem: 'other', commands: {} };
         projects.push(target);

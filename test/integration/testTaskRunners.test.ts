@@ -83,7 +83,8 @@ describe('navi test --json on one fixture repository per runner', function () {
         } else spawnSync('git', ['init', '-q'], { cwd: root });
         const assignments = Object.entries(fx.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
         const command = [...assignments, ...fx.argv.map(shellQuote)].join(' ');
-        const set = await runCli(['profile', '--set', `test=${command}`], { cwd: root, env });
+        const project = c.insideRepo ? ['--project', path.relative(REPO, root)] : [];
+        const set = await runCli(['profile', ...project, '--set', `test=${command}`], { cwd: root, env });
         assert.equal(set.code, 0, set.stderr);
         const r = await runCli(['test', '--yes', '--json'], { cwd: root, env });
         let result: TestRunResult;
