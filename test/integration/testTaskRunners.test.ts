@@ -80,6 +80,9 @@ describe('navi test --json on one fixture repository per runner', function () {
           fs.mkdirSync(parent, { recursive: true });
           root = fs.mkdtempSync(path.join(parent, `${c.name}-`));
           fs.cpSync(fx.root, root, { recursive: true, verbatimSymlinks: true });
+          // mocha looks for its config up the tree and would find NAVI's own .mocharc.json.
+          if (!fs.existsSync(path.join(root, '.mocharc.json')))
+            fs.writeFileSync(path.join(root, '.mocharc.json'), '{}\n');
         } else spawnSync('git', ['init', '-q'], { cwd: root });
         const assignments = Object.entries(fx.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
         const command = [...assignments, ...fx.argv.map(shellQuote)].join(' ');
