@@ -138,12 +138,7 @@ function selectionOfIds(ids: readonly string[], root: string): StepSelection {
     const at = id.indexOf('::');
     const file = at > 0 ? id.slice(0, at) : '';
     if (file) files.add(path.resolve(root, file));
-    names.add(
-      id
-        .slice(at + 2)
-        .split(' > ')
-        .join(' '),
-    );
+    names.add(id.slice(at + 2));
   }
   return { files: [...files], testNames: [...names] };
 }
