@@ -135,7 +135,7 @@ function printedCounts(text) {
   const jest = /^Tests:\s+(.*)$/m.exec(text)?.[1];
   if (jest)
     return {
-      passed: n(/(\d+) passed/),
+      passed: Number(/(\d+) passed/.exec(jest)?.[1] ?? 0),
       failed: Number(/(\d+) failed/.exec(jest)?.[1] ?? 0),
       skipped: Number(/(\d+) skipped/.exec(jest)?.[1] ?? 0),
     };
@@ -145,10 +145,15 @@ function printedCounts(text) {
   return undefined;
 }
 
+// What users run: the production bundles (minified, as in the .vsix).
+spawnSync(process.execPath, ['esbuild.config.mjs', '--production'], { cwd: repoRoot, stdio: 'inherit' });
+
 const rows = [];
 for (const dir of projects.length ? projects : generated()) {
   const name = path.basename(dir);
   process.stdout.write(`${name}: warm-up…\n`);
+  // The profile is confirmed once, as a user does; every later run reuses it.
+  spawnSync(process.execPath, [CLI, 'profile', '--confirm'], { cwd: dir, env, stdio: 'ignore' });
   const direct = () => time('bash', ['-c', 'npm test'], dir);
   const navi = () => time(process.execPath, [CLI, 'test', '--yes', '--json'], dir);
   const firstDirect = direct();
@@ -186,7 +191,7 @@ const load = loadAverage();
 const section = [
   '## Test runs: NAVI overhead',
   '',
-  `\`npm run bench:test-overhead${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: the project's \`npm test\` in a plain shell against \`navi test --yes --json\``,
+  `\`npm run bench:test-overhead${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: the project's \`npm test\` in a plain shell against \`navi test --yes --json\` with a confirmed profile and the production bundles`,
   "(agent start, profile, plan, each step judged, audited and run in the bubblewrap sandbox with its runner's reporter,",
   `reports parsed), alternating, median of ${runs} runs after a warm-up. Target: overhead under 5% of the run + 300 ms,`,
   'and the counts NAVI reports equal the ones the runner printed.',
