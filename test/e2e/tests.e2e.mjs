@@ -4,10 +4,10 @@
 // URL answers, and NAVI: Stop App closes the port. Both commands ask for approval (medium risk):
 // the test answers "Allow once" in the panel.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
+import { writeCommittedRepo } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
 import {
   activeTab,
@@ -100,27 +100,7 @@ const FILES = {
 
 function createTestsFixture(parent) {
   const dir = path.join(mkdtempSync(path.join(parent, 'tests-')), 'navi-tests-fixture');
-  for (const [rel, content] of Object.entries(FILES)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  const git = (...args) =>
-    execFileSync(
-      'git',
-      [
-        '-c',
-        'user.name=NAVI e2e',
-        '-c',
-        'user.email=e2e@navi.invalid',
-        '-c',
-        'init.defaultBranch=main',
-        ...args,
-      ],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } },
-    );
-  git('init', '-q');
-  git('add', '--', ...Object.keys(FILES));
-  git('commit', '-q', '--no-gpg-sign', '-m', 'fixture');
+  writeCommittedRepo(dir, FILES);
   return dir;
 }
 

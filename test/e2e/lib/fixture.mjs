@@ -83,15 +83,13 @@ export function fixtureFiles(secret) {
 }
 
 /**
- * Creates the fixture as a committed git repository in a new folder under `parent`.
- * @returns {{ dir: string, secret: string, files: string[] }}
+ * Writes `files` (path relative to `dir` → content) and commits them all in a new git repository
+ * there, with a throwaway identity and no system or user git configuration.
+ * `.env` files are committed on purpose (`add -f` in case a global excludes file lists them).
+ * @param {string} dir
+ * @param {Record<string, string>} files
  */
-export function createFixtureRepo(parent, name = 'fixture') {
-  mkdirSync(parent, { recursive: true });
-  const dir = path.join(mkdtempSync(path.join(parent, `${name}-`)), 'navi-fixture');
-  mkdirSync(dir);
-  const secret = makeStripeLikeKey();
-  const files = fixtureFiles(secret);
+export function writeCommittedRepo(dir, files) {
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(dir, rel);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -112,8 +110,20 @@ export function createFixtureRepo(parent, name = 'fixture') {
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } },
     );
   git('init', '-q');
-  // `.env` is committed on purpose (`add -f` in case a global excludes file lists it).
   git('add', '-f', '--', ...Object.keys(files));
   git('commit', '-q', '--no-gpg-sign', '-m', 'fixture');
+}
+
+/**
+ * Creates the fixture as a committed git repository in a new folder under `parent`.
+ * @returns {{ dir: string, secret: string, files: string[] }}
+ */
+export function createFixtureRepo(parent, name = 'fixture') {
+  mkdirSync(parent, { recursive: true });
+  const dir = path.join(mkdtempSync(path.join(parent, `${name}-`)), 'navi-fixture');
+  mkdirSync(dir);
+  const secret = makeStripeLikeKey();
+  const files = fixtureFiles(secret);
+  writeCommittedRepo(dir, files);
   return { dir, secret, files: Object.keys(files) };
 }
