@@ -2,6 +2,7 @@
 // - dist/extension.js  extension host activation (CommonJS, `vscode` external) + dist/core.js
 // - dist/server.js     agent process (Node, CommonJS), spawned by the extension and the CLI
 // - dist/cli.js        the `navi` command (Node, CommonJS)
+// - dist/launch.js     starts cli.js / server.js with V8's code cache (cli/launch.ts)
 // - dist/webview.js    the sidebar panel (browser IIFE) and dist/webview.css
 // - dist/*.wasm        the shell parser (web-tree-sitter + tree-sitter-bash) beside server.js
 import * as esbuild from 'esbuild';
@@ -44,7 +45,7 @@ const builds = [
   // keytar (the CLI's OS keyring, optional, native) is loaded at run time when it is installed.
   {
     ...node,
-    entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts' },
+    entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts', launch: 'cli/launch.ts' },
     outdir: 'dist',
     external: ['keytar'],
   },

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import {
   CancellationTokenSource,
@@ -8,6 +8,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import type { InitializationOptions } from '../protocol/requests';
+import { spawnAgent, takeEarlyAgent } from './agentProcess';
 
 /** A log line the agent sent (`window/logMessage`): 1 error, 2 warning, 3 info, 4 log/debug. */
 export interface AgentLogLine {
@@ -46,15 +47,9 @@ export interface StartOptions {
  */
 export async function startAgent(options: StartOptions = {}): Promise<AgentClient> {
   const serverPath = options.serverPath ?? path.join(__dirname, 'server.js');
-  const child = spawn(process.execPath, [serverPath, '--stdio'], {
-    cwd: options.cwd,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-    // Its own process group: Ctrl-C in a terminal reaches only the CLI, which cancels the request,
-    // so the agent stops the command and records how it ended instead of dying mid-run. The agent
-    // still exits with us: its stdin closes and it watches our processId.
-    detached: process.platform !== 'win32',
-  });
+  const child =
+    (options.serverPath === undefined && options.cwd === undefined ? takeEarlyAgent() : undefined) ??
+    spawnAgent(serverPath, options.cwd);
   // stderr is for crashes only; keep the last part so a failed start can say why.
   let stderrTail = '';
   child.stderr?.setEncoding('utf8');

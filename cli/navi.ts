@@ -1,3 +1,4 @@
+import './earlyAgent';
 import { NAVI_VERSION } from '../server/version';
 import { EXIT, UsageError } from './common';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';

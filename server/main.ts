@@ -18,6 +18,7 @@ import { AlwaysAllowStore } from './exec/alwaysAllow';
 import { check, run, type PipelinePorts } from './exec/pipeline';
 import { FilePolicyLoader } from './exec/policyLayers';
 import { killAllCommands } from './exec/runner';
+import { initParser, parseCommandLine } from './exec/parse';
 import { probeSandbox } from './exec/sandbox';
 import { connectionLogger } from './log';
 import { handle } from './router';
@@ -45,6 +46,14 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const)
     killAllCommands();
     process.exit(128 + (os.constants.signals[signal] ?? 15));
   });
+
+// What the first command needs is made ready while the client handshakes: the sandbox probe (a
+// bubblewrap process) and the shell parser, whose WebAssembly compiles off the main thread, with
+// one parse so its lexer is compiled too. A failure here is reported by the command that needs it.
+void probeSandbox();
+void initParser()
+  .then(() => parseCommandLine('cd app && npm test -- --runInBand 2>&1 | tee "$LOG" > /dev/null'))
+  .catch(() => undefined);
 
 let options: requests.InitializationOptions = { client: 'cli' };
 

@@ -15,10 +15,10 @@
  */
 
 import * as fs from 'node:fs';
-import * as v8 from 'node:v8';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { OTHER_SHELLS, POSIX_SHELLS, programOf, WRAPPERS, type WrapperSpec } from './knowledge/programs';
+import { keepWasmBaseline } from './wasmFlags';
 
 // ------------------------------------------------------------------------------------------
 // Limits
@@ -87,18 +87,6 @@ export function initParser(): Promise<void> {
     loading = undefined;
   });
   return loading.then(() => undefined);
-}
-
-/**
- * Keeps WebAssembly in V8's baseline compiler (Liftoff). By default V8 re-compiles the grammar's
- * hot lexer with its optimising compiler a second after the first verdicts: about a second of CPU
- * and 30-50 MB more memory for the rest of the agent's life, for no measurable gain in verdict time
- * (docs/BENCHMARKS.md). The flags must be set before the first WebAssembly module compiles; set
- * once, they apply to the whole process (the agent, or a test or benchmark that judges commands).
- */
-function keepWasmBaseline(): void {
-  v8.setFlagsFromString('--no-wasm-tier-up');
-  v8.setFlagsFromString('--no-wasm-dynamic-tiering');
 }
 
 export function isParserReady(): boolean {
