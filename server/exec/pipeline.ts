@@ -54,7 +54,13 @@ export interface PipelineContext {
    * reachable from the browser), variables NAVI sets (reporter options), folders outside the
    * workspace the command may write (report files).
    */
-  task?: { shareNetwork?: boolean; extraEnv?: Record<string, string>; writableDirs?: string[] };
+  task?: {
+    shareNetwork?: boolean;
+    extraEnv?: Record<string, string>;
+    writableDirs?: string[];
+    /** Kept between runs (RunRequest.cacheDir). */
+    cacheDir?: string;
+  };
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -260,6 +266,7 @@ export async function run(
       logDir: ports.logDir,
       ...(ctx.task?.extraEnv ? { extraEnv: ctx.task.extraEnv } : {}),
       ...(ctx.task?.writableDirs ? { writableDirs: ctx.task.writableDirs } : {}),
+      ...(ctx.task?.cacheDir ? { cacheDir: ctx.task.cacheDir } : {}),
     },
     { signal: ctx.signal, onOutput: ctx.onOutput, ready: judged },
   );

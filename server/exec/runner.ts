@@ -58,6 +58,13 @@ export interface RunRequest {
   extraEnv?: Readonly<Record<string, string>>;
   /** Folders outside the workspace the command may write (a test run's report folder); bind-mounted writable. */
   writableDirs?: readonly string[];
+  /**
+   * A folder that keeps the command's caches from one run to the next (a test run's, per
+   * workspace): in the sandbox, XDG_CACHE_HOME and npm's cache point into it (bind-mounted
+   * writable) instead of the private /tmp, which starts empty every time. Jest's transform cache
+   * and Go's build cache then stay warm, as they do outside NAVI.
+   */
+  cacheDir?: string;
   /** Folder for the full redacted output (`<time>-<id>.log`, mode 0600). */
   logDir: string;
   /** Bytes of the head and of the tail kept in the result (each); default 64 KiB. */
@@ -312,15 +319,16 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
     if (env.TEMP) env.TEMP = '/tmp';
     // The home folder is read-only in the sandbox: tools that keep caches there (npm's ~/.npm,
     // Go's build cache, pip, yarn…) get them in the private /tmp instead of failing with EROFS.
-    env.XDG_CACHE_HOME = '/tmp/.cache';
-    env.npm_config_cache = '/tmp/.npm';
+    env.XDG_CACHE_HOME = req.cacheDir ?? '/tmp/.cache';
+    env.npm_config_cache = req.cacheDir ? path.join(req.cacheDir, 'npm') : '/tmp/.npm';
+    if (req.cacheDir) fs.mkdirSync(req.cacheDir, { recursive: true, mode: 0o700 });
     const sandbox = prepareSandbox({
       workspaceRoot: ws,
       cwd,
       network: req.network,
       protectedPaths: req.protectedPaths,
       hiddenPaths: req.hiddenPaths,
-      writableDirs: req.writableDirs,
+      writableDirs: req.cacheDir ? [...(req.writableDirs ?? []), req.cacheDir] : req.writableDirs,
       env,
     });
     release = sandbox.release;

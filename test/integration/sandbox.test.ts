@@ -133,6 +133,23 @@ describe('command runner in the bubblewrap sandbox', function () {
       assert.match(result.text, /tmp-ok/, '/tmp is writable inside (a private tmpfs)');
     });
 
+    it('keeps a cache folder between runs when asked (a test run), otherwise caches start empty', async () => {
+      const cacheDir = path.join(root, 'cache');
+      const script =
+        'cat "$XDG_CACHE_HOME/seen" 2>/dev/null || echo first; echo again > "$XDG_CACHE_HOME/seen"; echo "npm=$npm_config_cache"';
+      const first = await run(script, { cacheDir });
+      assert.equal(first.exitCode, 0, first.text);
+      assert.match(first.text, /^first\n/);
+      assert.match(first.text, new RegExp(`npm=${cacheDir}/npm`));
+      const second = await run(script, { cacheDir });
+      assert.match(second.text, /^again\n/, 'the second run sees what the first kept');
+      assert.equal(fs.statSync(cacheDir).mode & 0o077, 0, 'the cache folder is private');
+
+      const plain = await run(script);
+      assert.match(plain.text, /^first\n/);
+      assert.match(plain.text, /npm=\/tmp\/\.npm/);
+    });
+
     it('hides what the policy hides, and keeps it unchanged', async () => {
       fs.writeFileSync(path.join(ws, '.env'), 'SOMETHING=visible-only-outside\n');
       fs.mkdirSync(path.join(ws, 'secrets'));

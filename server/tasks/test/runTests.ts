@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { TestParams, TestProgressParams } from '../../../protocol/requests';
@@ -12,6 +11,7 @@ import {
   type TestTotals,
 } from '../../../protocol/testing';
 import { run, type PipelinePorts } from '../../exec/pipeline';
+import { privateTempDir } from '../../privateTemp';
 import type { OutputStream } from '../../exec/runner';
 import type { ResolvedCommand } from '../profile';
 import { findTestFiles, selectAffected } from './affected';
@@ -81,14 +81,27 @@ function isCheckStep(argv: readonly string[]): boolean {
  * NAVI's state folder: the policy rightly refuses commands that touch NAVI's own state (the audit
  * log). The user's own folder there is mode 0700 and must belong to them.
  */
-async function reportDirOf(root: string, dir: string, index: number): Promise<string> {
-  const base = path.join(os.tmpdir(), `navi-${process.getuid?.() ?? 'user'}`);
-  await fs.promises.mkdir(base, { recursive: true, mode: 0o700 });
-  const st = await fs.promises.lstat(base);
-  if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0)
-    throw new Error(`${base} is not a private folder of this user; NAVI will not put test reports there.`);
+function reportDirOf(root: string, dir: string, index: number): string {
   const id = createHash('sha256').update(`${root}\0${dir}`).digest('hex').slice(0, 16);
-  return path.join(base, 'reports', id, `step-${index}`);
+  return path.join(privateFolder(), 'reports', id, `step-${index}`);
+}
+
+/**
+ * The workspace's cache folder for its test commands (RunRequest.cacheDir): Jest's transform
+ * cache and Go's build cache survive from run to run, as they do when the user runs the tests.
+ * Per workspace, so one repository's tests never read what another's wrote.
+ */
+function cacheDirOf(root: string): string {
+  const id = createHash('sha256').update(root).digest('hex').slice(0, 16);
+  return path.join(privateFolder(), 'cache', id);
+}
+
+function privateFolder(): string {
+  try {
+    return privateTempDir();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; NAVI will not put test reports there.`);
+  }
 }
 
 /** A bounded collector of one stream's text for the parser. */
@@ -331,7 +344,8 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
       'Not run: NAVI cannot pass a test selection to this command, and it runs only the selected tests.',
     );
 
-  const reportDir = await reportDirOf(root, dir, input.index);
+  const reportDir = reportDirOf(root, dir, input.index);
+  const cacheDir = cacheDirOf(root);
   let command = step.original;
   let reports: string[] = [];
   let reportGlobs: string[] = [];
@@ -341,6 +355,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
     await fs.promises.mkdir(reportDir, { recursive: true, mode: 0o700 });
     const inst = adapter.instrument(argv, {
       reportDir,
+      cacheDir,
       cwd: dir,
       ...(input.selection.files ? { files: input.selection.files } : {}),
       ...(input.selection.testNames ? { testNames: input.selection.testNames } : {}),
@@ -393,7 +408,11 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
           if (line) lastLine = line;
           if (shown) ctx.onOutput?.(shown, stream);
         },
-        task: { ...(extraEnv ? { extraEnv } : {}), ...(reports.length ? { writableDirs: [reportDir] } : {}) },
+        task: {
+          cacheDir,
+          ...(extraEnv ? { extraEnv } : {}),
+          ...(reports.length ? { writableDirs: [reportDir] } : {}),
+        },
       },
     );
   } finally {

@@ -151,6 +151,21 @@ describe('JavaScript runner adapters: instrumenting the command', () => {
     ]);
   });
 
+  it('jest: its transform cache goes to the kept cache folder, unless the command chooses its own', () => {
+    const withCache = { ...opts, cacheDir: '/cache/ws' };
+    assert.ok(jestAdapter.instrument(['jest'], withCache).argv.includes('--cacheDirectory=/cache/ws/jest'));
+    for (const own of [
+      ['--cacheDirectory', 'x'],
+      ['--cacheDirectory=x'],
+      ['--no-cache'],
+      ['--cache=false'],
+    ]) {
+      const argv = jestAdapter.instrument(['jest', ...own], withCache).argv;
+      assert.ok(!argv.some((a) => a.startsWith('--cacheDirectory=/cache')), own.join(' '));
+      assert.ok(argv.includes(own[0]!), own.join(' '));
+    }
+  });
+
   it('vitest: watch mode becomes one run; default + json reporters; user reporters kept', () => {
     const json = `--outputFile.json=${r('vitest.json')}`;
     assert.deepEqual(vitestAdapter.instrument(['vitest'], opts).argv, [

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { RunnerAdapter } from './types';
 import {
   exitedWithoutFailure,
@@ -69,8 +70,21 @@ export const jestAdapter: RunnerAdapter = {
       args = withoutOptions(args, ['-t', '--testNamePattern']);
       args.push('-t', fullNamePattern(options.testNames));
     }
+    // Jest keeps its transform cache in the temporary folder, which is new for every sandboxed
+    // run: a cache kept between runs saves a few seconds on a large suite.
+    const cache =
+      options.cacheDir && !args.some((a) => /^--(cacheDirectory|no-cache|cache=false)\b/.test(a))
+        ? [`--cacheDirectory=${path.join(options.cacheDir, 'jest')}`]
+        : [];
     return {
-      argv: [...argv.slice(0, at), '--json', `--outputFile=${report}`, '--testLocationInResults', ...args],
+      argv: [
+        ...argv.slice(0, at),
+        '--json',
+        `--outputFile=${report}`,
+        '--testLocationInResults',
+        ...cache,
+        ...args,
+      ],
       reports: [report],
     };
   },

@@ -11,6 +11,11 @@ export interface InstrumentOptions {
   reportDir: string;
   /** Project directory (the command's cwd), absolute. */
   cwd: string;
+  /**
+   * Absolute directory kept from one run of this workspace's tests to the next, writable by the
+   * command, for a runner whose cache would otherwise start empty in the sandbox's private /tmp.
+   */
+  cacheDir?: string;
   /** Run only these test files (absolute paths). */
   files?: readonly string[];
   /**
