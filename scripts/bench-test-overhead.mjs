@@ -14,7 +14,8 @@
 // tested with mocha. Real projects: `../shared/tools/real-project node-express`, `npm install` in
 // it, then `--project /tmp/real-projects/node-express/express-4.18.2` (see docs/BENCHMARKS.md).
 //
-// Options: --runs N (timed runs of each, default 5), --project DIR (repeatable), --no-write.
+// Options: --runs N (timed runs of each, default 5), --project DIR (repeatable), --generated (the
+// generated ones too, with --project), --no-write.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -149,7 +150,7 @@ function printedCounts(text) {
 spawnSync(process.execPath, ['esbuild.config.mjs', '--production'], { cwd: repoRoot, stdio: 'inherit' });
 
 const rows = [];
-for (const dir of projects.length ? projects : generated()) {
+for (const dir of [...projects, ...(!projects.length || args.has('--generated') ? generated() : [])]) {
   const name = path.basename(dir);
   process.stdout.write(`${name}: warm-up…\n`);
   // The profile is confirmed once, as a user does; every later run reuses it.
