@@ -52,9 +52,9 @@ function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b);
 }
 
-/** Full title for people: `suite > inner > name`. */
+/** Full title for people: `suite › inner › name` (test ids join with ` > `). */
 export function fullTitle(test: Pick<TestCaseResult, 'suite' | 'name'>): string {
-  return [...test.suite, test.name].join(' > ');
+  return [...test.suite, test.name].join(' › ');
 }
 
 /** The panel's bounded summary of a run. */

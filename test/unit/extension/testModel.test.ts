@@ -115,7 +115,7 @@ describe('test results → VS Code (extension/features/testModel)', () => {
       assert.equal(spec!.line, 14);
       assert.equal(spec!.column, 12);
       assert.match(spec!.message, /^Expected values to be strictly equal/);
-      assert.equal(spec!.test, 'math > subtracts');
+      assert.equal(spec!.test, 'math › subtracts');
       assert.deepEqual(
         spec!.related.map((f) => `${path.basename(f.file)}:${f.line}`),
         ['math.js:4'],
@@ -235,11 +235,11 @@ describe('test results → VS Code (extension/features/testModel)', () => {
       assert.deepEqual(
         summary.slowest.map((s) => [s.name, s.durationMs]),
         [
-          ['math > t6', 60],
-          ['math > t5', 50],
-          ['math > t4', 40],
-          ['math > t3', 30],
-          ['math > t2', 20],
+          ['math › t6', 60],
+          ['math › t5', 50],
+          ['math › t4', 40],
+          ['math › t3', 30],
+          ['math › t2', 20],
         ],
       );
     });
