@@ -17,7 +17,8 @@ import { openAuditLog, type AuditLog } from './audit/log';
 import { AlwaysAllowStore } from './exec/alwaysAllow';
 import { check, run, type PipelinePorts } from './exec/pipeline';
 import { FilePolicyLoader } from './exec/policyLayers';
-import { killAllCommands } from './exec/runner';
+import { pruneCommandLogs } from './exec/logRetention';
+import { killAllCommands, logsInUse } from './exec/runner';
 import { initParser, parseCommandLine } from './exec/parse';
 import { probeSandbox } from './exec/sandbox';
 import { connectionLogger } from './log';
@@ -56,6 +57,18 @@ void initParser()
   .catch(() => undefined);
 
 let options: requests.InitializationOptions = { client: 'cli' };
+
+// Old command logs go (server/exec/logRetention.ts): a while after start, so the first command
+// does not wait for it, and then every hour for an agent that stays up (VS Code's).
+const pruneLogs = () =>
+  void pruneCommandLogs(path.join(stateDir(), 'logs'), { inUse: logsInUse() })
+    .then((r) => {
+      if (r.removed)
+        log.info(`Removed ${r.removed} old command logs (${Math.round(r.freedBytes / 1048576)} MB).`);
+    })
+    .catch((error: unknown) => log.warn(`Could not clean up old command logs: ${String(error)}`));
+setTimeout(pruneLogs, 3_000).unref();
+setInterval(pruneLogs, 60 * 60_000).unref();
 
 connection.onInitialize((init) => {
   const parsed = requests.InitializationOptions.safeParse(init.initializationOptions ?? { client: 'cli' });

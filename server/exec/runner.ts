@@ -265,6 +265,12 @@ function installExitHook(): void {
   });
 }
 
+/** The log files of the commands still running: log retention leaves them alone. */
+const writingLogs = new Set<string>();
+export function logsInUse(): ReadonlySet<string> {
+  return writingLogs;
+}
+
 /** Stops every running command now (SIGKILL to each group): for the agent's shutdown path. */
 export function killAllCommands(): void {
   for (const killNow of running) killNow();
@@ -343,7 +349,12 @@ export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunR
   try {
     fs.mkdirSync(req.logDir, { recursive: true, mode: 0o700 });
     const logFile = path.join(req.logDir, logFileName(runId));
-    return await execute({ req, ctx, file, args, env, cwd, values, logFile, keep, grace, runId });
+    writingLogs.add(logFile);
+    try {
+      return await execute({ req, ctx, file, args, env, cwd, values, logFile, keep, grace, runId });
+    } finally {
+      writingLogs.delete(logFile);
+    }
   } finally {
     release?.();
   }
