@@ -9,6 +9,7 @@ import { RunController } from './features/runs';
 import { ScanController } from './features/scan';
 import { TestingFeature } from './features/testing';
 import { SidebarProvider } from './webview/sidebarProvider';
+import { CommandOutputHub } from './features/commandOutput';
 
 /**
  * Everything behind activation: the agent client, the scan controller, the sidebar and the
@@ -19,8 +20,9 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const agent = new Agent(context, log);
   const scans = new ScanController(agent, log);
   const approvals = new ApprovalController(agent, log);
-  const runs = new RunController(agent, log);
-  const testing = new TestingFeature(agent, scans, log);
+  const output = new CommandOutputHub(agent, log);
+  const runs = new RunController(agent, output, log);
+  const testing = new TestingFeature(agent, scans, output, log);
   const sidebar = new SidebarProvider(
     context.extensionUri,
     version,
@@ -31,7 +33,7 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   // Before agent.start(): it sends the org session after every start, restarts included.
   const orgSync = new OrgSyncFeature(agent, auth, log);
   const commands = commandTable({ agent, scans, runs, auth, testing, log });
-  context.subscriptions.push(agent, scans, approvals, runs, testing, sidebar, auth, orgSync);
+  context.subscriptions.push(agent, output, scans, approvals, runs, testing, sidebar, auth, orgSync);
 
   agent.start().then(
     () => {

@@ -268,6 +268,8 @@ export const PanelMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('startApp'), project: z.string().max(4096).optional() }),
   /** Stop a started app (its whole process tree). */
   z.object({ kind: z.literal('stopApp'), appId: z.string().min(1).max(100) }),
+  /** Show the apps' live output (the "NAVI App" output channel). */
+  z.object({ kind: z.literal('showAppOutput') }),
   /** Open a ready app's URL in the default browser or in VS Code's Simple Browser. */
   z.object({
     kind: z.literal('openApp'),

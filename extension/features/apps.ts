@@ -9,6 +9,7 @@ import type { Agent } from '../client';
 import { readSetting } from '../config';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
 import { workspaceRoot, type ProfileController } from './profile';
+import type { CommandOutputHub } from './commandOutput';
 import { reportError, requireTrust } from './tests';
 
 interface App {
@@ -33,16 +34,24 @@ export class AppController implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<HostMessage>();
   readonly onMessage = this.emitter.event;
   private readonly status = vscode.window.createStatusBarItem('navi.app', vscode.StatusBarAlignment.Left, 40);
-  private readonly disposables: vscode.Disposable[] = [this.emitter, this.status];
+  /** The apps' own output, live, as they print it (redacted by the agent). */
+  private readonly output = vscode.window.createOutputChannel('NAVI App');
+  private readonly disposables: vscode.Disposable[] = [this.emitter, this.status, this.output];
   /** The current agent connection, for stopping apps on deactivate without starting an agent. */
   private client: LanguageClient | undefined;
 
   constructor(
     private readonly agent: Agent,
     private readonly profiles: ProfileController,
+    output: CommandOutputHub,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.status.name = 'NAVI App';
+    this.disposables.push(
+      output.onOutput((o) => {
+        if (this.apps.has(o.runId)) this.output.append(o.chunk);
+      }),
+    );
     agent.handleRequests((client) => {
       this.client = client;
       return client.onNotification(appStatus.type, (raw) => {
@@ -100,6 +109,9 @@ export class AppController implements vscode.Disposable {
     const command = this.profiles.profile?.projects.find((p) => p.path === app.project)?.commands.start;
     if (command) app.info.command = command.command;
     this.apps.set(appId, app);
+    this.output.appendLine(
+      `\n── ${app.info.command || 'The start command'} (${app.project}), ${new Date().toLocaleTimeString()} ──`,
+    );
     this.emitter.fire(this.message(app));
     this.refreshStatus();
     void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
@@ -215,6 +227,7 @@ export class AppController implements vscode.Disposable {
     if (!app) return;
     const was = app.info.status;
     app.info = { ...app.info, ...info };
+    if (info.status !== was) this.output.appendLine(`── NAVI: ${describeStatus(app.info)} ──`);
     this.emitter.fire(this.message(app));
     this.refreshStatus();
     // The app ended by itself after it was ready: say so.
@@ -222,10 +235,12 @@ export class AppController implements vscode.Disposable {
       void vscode.window
         .showWarningMessage(
           `NAVI: ${app.info.command} ${info.message ?? `exited${info.exitCode !== undefined && info.exitCode !== null ? ` (exit ${info.exitCode})` : ''}.`}`,
+          'Show Output',
           'Show in Panel',
         )
         .then((choice) => {
-          if (choice) void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
+          if (choice === 'Show Output') this.showOutput();
+          if (choice === 'Show in Panel') void vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
         });
   }
 
@@ -255,13 +270,20 @@ export class AppController implements vscode.Disposable {
     this.status.show();
   }
 
+  /** The apps' output channel, without taking the focus from the editor. */
+  showOutput(): void {
+    this.output.show(true);
+  }
+
   private async offer(app: App, what: string): Promise<void> {
     const url = app.info.url;
     const choice = await vscode.window.showInformationMessage(
       `NAVI: ${app.info.command} ${what}${url ? ` at ${url}` : ''}.`,
       ...(url ? ['Open in Browser', 'Open in Simple Browser'] : []),
+      'Show Output',
       'Stop App',
     );
+    if (choice === 'Show Output') this.showOutput();
     if (choice === 'Open in Browser') await this.open(app.info.appId, 'browser');
     if (choice === 'Open in Simple Browser') await this.open(app.info.appId, 'simpleBrowser');
     if (choice === 'Stop App') await this.stop(app.info.appId);
@@ -270,11 +292,11 @@ export class AppController implements vscode.Disposable {
   private async failed(info: AppInfo): Promise<void> {
     const choice = await vscode.window.showErrorMessage(
       `NAVI: ${info.command || 'the app'} did not start: ${info.message ?? info.status}.`,
+      'Show Output',
       'Show in Panel',
-      'Show Log',
     );
     if (choice === 'Show in Panel') await vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
-    if (choice === 'Show Log') this.log.show();
+    if (choice === 'Show Output') this.showOutput();
   }
 
   private async pickProject(): Promise<string | undefined | null> {
@@ -312,6 +334,17 @@ export class AppController implements vscode.Disposable {
         void this.client.sendRequest(stopApp.type, { appId: app.info.appId }).catch(() => undefined);
     }
     for (const d of this.disposables) d.dispose();
+  }
+}
+
+function describeStatus(info: AppInfo): string {
+  switch (info.status) {
+    case 'starting':
+      return 'starting';
+    case 'ready':
+      return info.url ? `ready at ${info.url}` : 'ready';
+    default:
+      return info.message ?? info.status;
   }
 }
 

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { ErrorCodes } from '../../protocol/errors';
-import { CommandOutputParams, RunOutcome, commandOutput, run, type RunParams } from '../../protocol/requests';
+import { RunOutcome, run, type RunParams } from '../../protocol/requests';
 import { RUN_TAIL_CHARS, type HostMessage } from '../../protocol/webviewMessages';
 import type { Agent } from '../client';
 import { readSetting } from '../config';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
+import type { CommandOutputHub } from './commandOutput';
 
 /** A command as the panel shows it: the latest output, bounded, and how it ended. */
 interface RunView {
@@ -40,20 +41,14 @@ export class RunController implements vscode.Disposable {
   readonly onMessage = this.emitter.event;
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly subscription: vscode.Disposable;
+
   constructor(
     private readonly agent: Agent,
+    output: CommandOutputHub,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    agent.handleRequests((client) =>
-      client.onNotification(commandOutput.type, (raw) => {
-        const parsed = CommandOutputParams.safeParse(raw);
-        if (!parsed.success) {
-          this.log.warn('Ignored malformed command output from the agent.');
-          return;
-        }
-        this.output(parsed.data.runId, parsed.data.chunk);
-      }),
-    );
+    this.subscription = output.onOutput((o) => this.output(o.runId, o.chunk));
   }
 
   /** Messages that bring a freshly loaded panel up to date. */
@@ -227,6 +222,7 @@ export class RunController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     clearTimeout(this.timer);
     for (const view of this.runs.values()) view.cancel.cancel();
     this.emitter.dispose();

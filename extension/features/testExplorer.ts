@@ -15,6 +15,7 @@ import {
   type TreeNode,
 } from './testModel';
 import type { TestRunController, TestRunEvent } from './tests';
+import type { CommandOutputHub } from './commandOutput';
 
 /** Test files listed per project before any run. */
 const MAX_DISCOVERED_FILES = 2000;
@@ -36,6 +37,7 @@ export class TestExplorer implements vscode.Disposable {
   constructor(
     private readonly tests: TestRunController,
     private readonly profiles: ProfileController,
+    output: CommandOutputHub,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.controller.createRunProfile(
@@ -51,6 +53,8 @@ export class TestExplorer implements vscode.Disposable {
     this.disposables.push(
       tests.onDidStart((e) => this.started(e)),
       tests.onDidFinish((e) => this.finished(e)),
+      // The runners' own output, live, in the Test Results view.
+      output.onOutput((o) => this.runs.get(o.runId)?.run.appendOutput(crlf(o.chunk))),
       profiles.onDidChange((p) => void this.discover(p)),
     );
   }

@@ -8,6 +8,7 @@ import type { ScanController } from './scan';
 import { TestDiagnostics } from './testDiagnostics';
 import { TestExplorer } from './testExplorer';
 import { TestRunController } from './tests';
+import type { CommandOutputHub } from './commandOutput';
 
 /** The panel messages this feature answers. */
 export type TestingPanelMessage = Extract<
@@ -21,6 +22,7 @@ export type TestingPanelMessage = Extract<
       | 'openLocation'
       | 'startApp'
       | 'stopApp'
+      | 'showAppOutput'
       | 'openApp';
   }
 >;
@@ -39,11 +41,11 @@ export class TestingFeature implements vscode.Disposable {
   readonly onMessage = this.emitter.event;
   private readonly disposables: vscode.Disposable[] = [this.emitter];
 
-  constructor(agent: Agent, scans: ScanController, log: vscode.LogOutputChannel) {
+  constructor(agent: Agent, scans: ScanController, output: CommandOutputHub, log: vscode.LogOutputChannel) {
     this.profiles = new ProfileController(agent, log);
     this.tests = new TestRunController(agent, this.profiles, log);
-    this.apps = new AppController(agent, this.profiles, log);
-    const explorer = new TestExplorer(this.tests, this.profiles, log);
+    this.apps = new AppController(agent, this.profiles, output, log);
+    const explorer = new TestExplorer(this.tests, this.profiles, output, log);
     const diagnostics = new TestDiagnostics(this.tests, log);
     this.disposables.push(
       this.profiles,
@@ -89,6 +91,9 @@ export class TestingFeature implements vscode.Disposable {
         return;
       case 'openApp':
         await this.apps.open(message.appId, message.where);
+        return;
+      case 'showAppOutput':
+        this.apps.showOutput();
         return;
       default: {
         const unreachable: never = message;

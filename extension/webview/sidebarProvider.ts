@@ -137,6 +137,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       case 'startApp':
       case 'stopApp':
       case 'openApp':
+      case 'showAppOutput':
         await this.testing.receive(message);
         return;
       case 'decideApproval':

@@ -278,6 +278,13 @@ describe('NAVI tests and apps: Run Tests, Start App, Stop App (code-server + Chr
     await page.waitForTimeout(500); // the notification animates in
     await screenshot(page, 'app-running');
 
+    // The panel's Output button shows what the app printed, live, in the NAVI App output channel.
+    await card.locator('[data-testid="app-output"]').click();
+    const output = page.locator('.part.panel .view-lines').first();
+    await waitForText(output, /Listening\son\shttp:\/\/127\.0\.0\.1:\d+/);
+    await waitForText(output, /NAVI:\sready\sat\shttp:\/\/127\.0\.0\.1:\d+/);
+    await screenshot(page, 'app-output');
+
     await runCommand(page, 'NAVI: Stop App');
     await view
       .locator('[data-testid="app"][data-status="stopped"]')

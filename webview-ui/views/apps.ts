@@ -13,6 +13,8 @@ export interface AppView {
 export interface AppActions {
   open: (appId: string, where: 'browser' | 'simpleBrowser') => void;
   stop: (appId: string) => void;
+  /** Shows the apps' live output in VS Code's Output view. */
+  output: () => void;
 }
 
 /** Apps shown: every running one and the latest that ended. */
@@ -77,25 +79,30 @@ function renderApp(a: AppView, actions: AppActions): HTMLElement {
     app.logFile && (app.status === 'failed' || app.status === 'exited')
       ? h('p', { className: 'muted small' }, 'Full log: ', h('code', {}, app.logFile))
       : null,
-    app.status === 'ready' || app.status === 'starting'
-      ? h(
-          'div',
-          { className: 'actions' },
-          app.status === 'ready' && app.url
-            ? button('Open in Browser', () => actions.open(id, 'browser'), {
-                className: 'primary',
-                testid: 'app-open-browser',
-              })
-            : null,
-          app.status === 'ready' && app.url
-            ? button('Open in Simple Browser', () => actions.open(id, 'simpleBrowser'), {
-                className: 'secondary',
-                testid: 'app-open-simple',
-              })
-            : null,
-          button('Stop', () => actions.stop(id), { className: 'secondary', testid: 'app-stop' }),
-        )
-      : null,
+    h(
+      'div',
+      { className: 'actions' },
+      app.status === 'ready' && app.url
+        ? button('Open in Browser', () => actions.open(id, 'browser'), {
+            className: 'primary',
+            testid: 'app-open-browser',
+          })
+        : null,
+      app.status === 'ready' && app.url
+        ? button('Open in Simple Browser', () => actions.open(id, 'simpleBrowser'), {
+            className: 'secondary',
+            testid: 'app-open-simple',
+          })
+        : null,
+      app.status === 'ready' || app.status === 'starting'
+        ? button('Stop', () => actions.stop(id), { className: 'secondary', testid: 'app-stop' })
+        : null,
+      button('Output', () => actions.output(), {
+        className: 'secondary',
+        testid: 'app-output',
+        title: 'Show what the app printed, live, in the Output view (NAVI App)',
+      }),
+    ),
   );
 }
 

@@ -130,6 +130,7 @@ export function renderTesting(state: TestingState, actions: TestingActions): HTM
     ...renderApps([...state.apps.values()], {
       open: (appId, where) => send({ kind: 'openApp', appId, where }),
       stop: (appId) => send({ kind: 'stopApp', appId }),
+      output: () => send({ kind: 'showAppOutput' }),
     }),
     state.test ? renderTestRun(state.test, send) : null,
     renderProfile(state.profile, {

@@ -179,7 +179,10 @@ export class AppManager {
     );
     try {
       await Promise.race([readiness, running]);
-      if (app.info.status === 'starting') await running; // ended before it was ready: settle first
+      // Not ready (ended, failed, stopped): answer once it has settled, its task recorded and the
+      // app gone from the list. runApp sets the status before it records the end, so readiness can
+      // see `failed` first.
+      if (app.info.status !== 'ready') await running;
     } finally {
       ctx.signal?.removeEventListener('abort', onCancel);
     }
