@@ -7,6 +7,12 @@ import { keepWasmBaseline, WASM_BASELINE_FLAGS } from '../server/exec/wasmFlags'
 import { privateTempDir } from '../server/privateTemp';
 
 /**
+ * What happened to the cache: `used`; `written` (none yet: it is written at exit); `refused` by V8
+ * (rewritten at exit); `off` (no private folder); `node` (Node's own compile cache).
+ */
+export type LaunchCache = 'used' | 'written' | 'refused' | 'off' | 'node';
+
+/**
  * Starts one of NAVI's bundles (dist/cli.js, dist/server.js) with V8's code cache, so a process
  * started for one command does not compile a megabyte of JavaScript every time: `bin/navi.js` runs
  * the CLI through it and the CLI starts the agent as `node dist/launch.js dist/server.js --stdio`.
@@ -20,12 +26,6 @@ import { privateTempDir } from '../server/privateTemp';
  * folder, or when V8 refuses the cache, the bundle is compiled as usual: the cache only saves time.
  * Node 22.1+ has this built in (`module.enableCompileCache`), which is used when present.
  */
-/**
- * What happened to the cache: `used`; `written` (none yet: it is written at exit); `refused` by V8
- * (rewritten at exit); `off` (no private folder); `node` (Node's own compile cache).
- */
-export type LaunchCache = 'used' | 'written' | 'refused' | 'off' | 'node';
-
 export function launch(bundle: string, cacheDir: string | null = defaultCacheDir()): LaunchCache {
   // V8 refuses a cache made under other flags, and the agent sets these: set them first.
   keepWasmBaseline();
@@ -62,12 +62,12 @@ export function launch(bundle: string, cacheDir: string | null = defaultCacheDir
   const requireFn = Module.createRequire(file);
   (requireFn as { main?: Module }).main = mod;
   (Module as unknown as { _cache: Record<string, Module> })._cache[file] = mod;
-  // Written at exit, after the bundle's own exit handlers, so it holds what the run compiled.
-  if (cacheFile && (!cached || script.cachedDataRejected === true))
-    process.on('exit', () => writeCache(cacheFile, name, script));
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, requireFn, mod, file, path.dirname(file));
   mod.loaded = true;
+  // Written at exit, after the exit handlers the bundle installed, so it holds what the run compiled.
+  if (cacheFile && (!cached || script.cachedDataRejected === true))
+    process.on('exit', () => writeCache(cacheFile, name, script));
   if (!cacheFile) return 'off';
   if (!cached) return 'written';
   return script.cachedDataRejected === true ? 'refused' : 'used';
