@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { COMMAND_LOG_NAME } from './runner';
 
 /**
  * How long the full output of commands is kept (`<stateDir>/logs/<time>-<id>.log`). The audit
@@ -17,9 +18,6 @@ export const DEFAULT_LOG_RETENTION: LogRetention = {
   maxAgeMs: 30 * 24 * 60 * 60 * 1000,
   maxTotalBytes: 1024 * 1024 * 1024,
 };
-
-/** The names NAVI gives its command logs: nothing else in the folder is touched. */
-const LOG_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{8}\.log$/;
 
 export interface PruneResult {
   removed: number;
@@ -48,7 +46,7 @@ export async function pruneCommandLogs(
   }
   const logs: { file: string; size: number; mtimeMs: number }[] = [];
   for (const name of names) {
-    if (!LOG_NAME.test(name)) continue;
+    if (!COMMAND_LOG_NAME.test(name)) continue;
     const file = path.join(dir, name);
     try {
       const st = await fs.promises.lstat(file);

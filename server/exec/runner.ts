@@ -289,6 +289,9 @@ function logFileName(id: string): string {
   return `${stamp}-${id.slice(0, 8)}.log`;
 }
 
+/** The names logFileName gives (log retention touches nothing else in the folder). */
+export const COMMAND_LOG_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-[0-9a-f]{8}\.log$/;
+
 export async function runCommand(req: RunRequest, ctx: RunContext): Promise<RunResult> {
   if (typeof req.command !== 'string' || req.command.trim() === '') throw new Error('The command is empty.');
   if (req.command.includes('\0')) throw new Error('The command contains a NUL character.');

@@ -81,9 +81,9 @@ function isCheckStep(argv: readonly string[]): boolean {
  * NAVI's state folder: the policy rightly refuses commands that touch NAVI's own state (the audit
  * log). The user's own folder there is mode 0700 and must belong to them.
  */
-function reportDirOf(root: string, dir: string, index: number): string {
+function reportDirOf(base: string, root: string, dir: string, index: number): string {
   const id = createHash('sha256').update(`${root}\0${dir}`).digest('hex').slice(0, 16);
-  return path.join(privateFolder(), 'reports', id, `step-${index}`);
+  return path.join(base, 'reports', id, `step-${index}`);
 }
 
 /**
@@ -91,9 +91,9 @@ function reportDirOf(root: string, dir: string, index: number): string {
  * cache and Go's build cache survive from run to run, as they do when the user runs the tests.
  * Per workspace, so one repository's tests never read what another's wrote.
  */
-function cacheDirOf(root: string): string {
+function cacheDirOf(base: string, root: string): string {
   const id = createHash('sha256').update(root).digest('hex').slice(0, 16);
-  return path.join(privateFolder(), 'cache', id);
+  return path.join(base, 'cache', id);
 }
 
 function privateFolder(): string {
@@ -344,8 +344,9 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
       'Not run: NAVI cannot pass a test selection to this command, and it runs only the selected tests.',
     );
 
-  const reportDir = reportDirOf(root, dir, input.index);
-  const cacheDir = cacheDirOf(root);
+  const tempBase = privateFolder();
+  const reportDir = reportDirOf(tempBase, root, dir, input.index);
+  const cacheDir = cacheDirOf(tempBase, root);
   let command = step.original;
   let reports: string[] = [];
   let reportGlobs: string[] = [];
