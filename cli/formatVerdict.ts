@@ -1,6 +1,6 @@
 import type { ApprovalParams, RuleRef } from '../protocol/approvals';
 import type { Effect, Verdict } from '../protocol/policy';
-import { shellQuote } from '../protocol/display';
+import { describeExpansion, displayWord } from '../protocol/display';
 
 /** ANSI styles for one output stream: coloured only on a terminal, never with NO_COLOR or TERM=dumb. */
 export function stylesFor(stream: { isTTY?: boolean }) {
@@ -22,11 +22,15 @@ export function verdictLabel(effect: Effect, s: Styles): string {
   return s.bold(colour(effect.toUpperCase()));
 }
 
+/** Words of one command node shown in `navi check`'s list of commands. */
+const MAX_WORDS_SHOWN = 24;
+
 /** `navi check`'s readable output: the verdict line, reasons, rules and (when several) each command node. */
 export function formatVerdict(subject: string, verdict: Verdict, s: Styles): string {
   const lines = [
     `${verdictLabel(verdict.verdict, s)}  ${subject}  ${s.dim(`${VERDICT_WORDS[verdict.verdict]}, risk ${verdict.risk}`)}`,
   ];
+  lines.push(...formatExpansions(verdict, s));
   lines.push('', s.bold('Reasons'));
   if (verdict.reasons.length) for (const reason of verdict.reasons) lines.push(`  - ${reason}`);
   else lines.push(`  ${s.dim('none: nothing in it needs a person')}`);
@@ -38,10 +42,24 @@ export function formatVerdict(subject: string, verdict: Verdict, s: Styles): str
     lines.push('', s.bold(`Commands (${verdict.commands.length})`));
     for (const c of verdict.commands) {
       const label = verdictLabel(c.verdict, s) + ' '.repeat(6 - c.verdict.length);
-      lines.push(`  ${label}${c.argv.map(shellQuote).join(' ')}`);
+      // A wildcard can stand for hundreds of names: the Wildcards section lists them.
+      const shown = c.argv.slice(0, MAX_WORDS_SHOWN).map(displayWord).join(' ');
+      const more =
+        c.argv.length > MAX_WORDS_SHOWN ? ` … (${c.argv.length - MAX_WORDS_SHOWN} more words)` : '';
+      lines.push(`  ${label}${shown}${more}`);
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The wildcards NAVI expanded and judged: what each stands for (NAVI runs exactly those names). */
+export function formatExpansions(v: Pick<Verdict, 'expansions' | 'runs'>, s: Styles): string[] {
+  if (!v.expansions?.length) return [];
+  return [
+    '',
+    s.bold('Wildcards (judged and run as exactly these names)'),
+    ...v.expansions.map((e) => `  ${describeExpansion(e)}`),
+  ];
 }
 
 /** One line per rule: id, layer, and why it exists. */
@@ -60,6 +78,7 @@ export function formatApproval(params: ApprovalParams, s: Styles): string {
     '',
     s.bold('Why'),
     ...params.reasons.map((r) => `  - ${r}`),
+    ...formatExpansions(params, s),
   ];
   if (params.rules.length) lines.push('', s.bold('Rules'), ...formatRules(params.rules, s));
   return `${lines.join('\n')}\n`;

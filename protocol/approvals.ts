@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GlobExpansion } from './policy';
 
 /**
  * The approval a person gives (or refuses) before a command runs: the params of the
@@ -21,8 +22,15 @@ export const ApprovalParams = z.object({
   approvalId: z.string().min(1).max(100),
   /** The `navi/run` request (its `runId`) that waits for this answer, when there is one. */
   runId: z.string().min(1).max(100).optional(),
-  /** The command text as it will run (secrets already redacted). */
+  /** The command text as proposed (secrets already redacted). */
   command: z.string().max(20_000),
+  /**
+   * What NAVI will run when it differs from `command`: every wildcard replaced by the names NAVI
+   * expanded and judged, quoted (so nothing expands again). Absent: `command` runs as it is.
+   */
+  runs: z.string().max(2_000_000).optional(),
+  /** The wildcards behind `runs`: each pattern and the names it stands for (Verdict.expansions). */
+  expansions: z.array(GlobExpansion).optional(),
   /** Working directory, absolute. */
   cwd: z.string(),
   /** Why it needs a person: one plain-language sentence per finding. */

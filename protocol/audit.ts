@@ -115,6 +115,12 @@ export const CommandVerdictData = z
     reasons: Reasons,
     /** The rules that decided (strictest wins). At most 500 ids of at most 200 characters. */
     ruleIds: RuleIds,
+    /**
+     * The exact text NAVI runs when it differs from the proposed command: each wildcard NAVI
+     * expanded replaced by the names it judged, quoted (docs/policy.md, "Wildcards and other
+     * expansions"). Absent: the proposed text is what runs. Redacted; at most 1 MiB characters.
+     */
+    runs: z.string().max(MAX_COMMAND_CHARS).optional(),
   })
   .strict();
 

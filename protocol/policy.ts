@@ -126,6 +126,12 @@ export const DETECTORS = {
     risk: 'high',
     summary: 'A git setting that runs a program (core.pager, core.sshCommand, core.hooksPath, alias.*…).',
   },
+  'repo-config-exec': {
+    effect: 'ask',
+    risk: 'high',
+    summary:
+      "The repository's own settings make the command run a program: .git/config keys (core.fsmonitor, diff.external, filters, aliases…), hooks, .npmrc script-shell, .yarnrc.yml yarnPath….",
+  },
   'git-pager': { effect: 'ask', risk: 'medium', summary: 'git is told to start a pager.' },
   'git-outside-workspace': {
     effect: 'deny',
@@ -286,6 +292,26 @@ export const CommandVerdict = z.object({
 });
 export type CommandVerdict = z.infer<typeof CommandVerdict>;
 
+/** A git setting NAVI gives the command (GIT_CONFIG_COUNT/KEY/VALUE) so that a program the repository configures does not run. */
+export const ConfigOverride = z.object({
+  /** The setting, as git reads it (`core.fsmonitor`). */
+  key: z.string(),
+  /** The value NAVI gives it (`false`). */
+  value: z.string(),
+  /** "NAVI turns off core.fsmonitor (set in .git/config) for this command". */
+  reason: z.string(),
+});
+export type ConfigOverride = z.infer<typeof ConfigOverride>;
+
+/** One pattern NAVI expanded and the names it stood for when the command was judged. */
+export const GlobExpansion = z.object({
+  /** The word as written (`src/*.ts`). */
+  pattern: z.string(),
+  /** The words bash would pass in its place, in order: the names it matched, or the pattern itself when none did (bash's default). */
+  names: z.array(z.string()),
+});
+export type GlobExpansion = z.infer<typeof GlobExpansion>;
+
 /** What the judge says about one command text or edit path. Deny beats ask beats allow. */
 export const Verdict = z.object({
   verdict: Effect,
@@ -302,5 +328,22 @@ export const Verdict = z.object({
    * `"network": "deny"`.
    */
   network: z.boolean(),
+  /**
+   * Wildcards NAVI expanded before judging (pathname expansion with bash's rules, in the folder the
+   * command runs in, at judgement time): each pattern as written and the names it judged in its
+   * place, in order. Absent or empty: the text has no pattern NAVI expanded.
+   */
+  expansions: z.array(GlobExpansion).optional(),
+  /**
+   * The exact text NAVI runs when it differs from the text judged: every expanded pattern replaced
+   * by its names, quoted, so nothing expands again when it runs. Absent: the text runs as given.
+   */
+  runs: z.string().optional(),
+  /**
+   * Git settings NAVI gives the command when it runs (in git's environment, GIT_CONFIG_COUNT…): the
+   * repository configures a program that NAVI can turn off without changing what the command does
+   * (core.fsmonitor, pagers). Each reason is also in `reasons`. Absent: none.
+   */
+  configOverrides: z.array(ConfigOverride).optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;

@@ -57,6 +57,8 @@ const streamRuns = args.number('--stream-runs', 3);
 const writeDocs = !args.has('--no-write');
 
 const COMMAND = 'true';
+/** A command with a wildcard NAVI expands (500 names) and runs as the names it judged. */
+const GLOB_COMMAND = 'ls big/*.txt';
 
 const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'navi-bench-pipeline-')));
 
@@ -102,6 +104,7 @@ function fixture() {
     'app/README.md': '# app\n',
     'app/src/index.ts': 'export const x = 1;\n',
   };
+  for (let i = 0; i < 500; i++) files[`app/big/f${String(i).padStart(3, '0')}.txt`] = '';
   writeFiles(home, files);
   gitCommitAll(workspace, home);
   return { home, workspace, stateDir: path.join(work, 'state') };
@@ -259,6 +262,31 @@ const direct = (file = 'true', args = [], extra = {}) => new Promise((resolve, r
     s.fsync.push(f);
   }
   fs.closeSync(fd);
+  // The same through run() for a command with a wildcard, against bash expanding it alone:
+  // what judging and running exactly the expanded names costs.
+  const globBashArgs = ['--noprofile', '--norc', '-c', o.globCommand];
+  s.globPipeline = [];
+  s.globBash = [];
+  s.globJudge = [];
+  for (let i = 0; i < o.warmup + o.runs; i++) {
+    t = now();
+    await direct('/bin/bash', globBashArgs, { detached: true, cwd: o.workspace });
+    const b = now() - t;
+    t = now();
+    const outcome = await m.run({ runId: 'glob-' + i, command: o.globCommand, cwd: o.workspace,
+      workspaceRoot: o.workspace, trusted: true, proposer: 'agent' }, ports, { signal });
+    const p = now() - t;
+    if (!outcome.ran || outcome.verdict.verdict !== 'allow' || outcome.result.exitCode !== 0 || !outcome.verdict.runs)
+      throw new Error('unexpected outcome for ' + o.globCommand + ': ' + outcome.message);
+    fs.rmSync(outcome.result.logFile, { force: true });
+    t = now();
+    await m.judgeCommand(o.globCommand, judgeCtx);
+    const j = now() - t;
+    if (i < o.warmup) continue;
+    s.globBash.push(b);
+    s.globPipeline.push(p);
+    s.globJudge.push(j);
+  }
   const rssAfterRunsMB = process.memoryUsage().rss / 1048576;
 
   // 200 MB of output through run(), in this agent-like process (parser loaded, log open, policy
@@ -322,6 +350,7 @@ try {
       bundle: bundlePath,
       ...fx,
       command: COMMAND,
+      globCommand: GLOB_COMMAND,
       runs,
       warmup,
       producers: STREAM_PRODUCERS,
@@ -330,7 +359,7 @@ try {
     }),
   ]);
   const s = res.samples;
-  const expectedLines = 1 + 1 + 3 * (runs + warmup + STREAM_PRODUCERS.length * streamRuns);
+  const expectedLines = 1 + 1 + 3 * (2 * (runs + warmup) + STREAM_PRODUCERS.length * streamRuns);
   if (res.auditLines !== expectedLines)
     throw new Error(`audit log has ${res.auditLines} lines, expected ${expectedLines}`);
 
@@ -349,8 +378,16 @@ try {
     ['plain spawn of bwrap (same sandbox plan) running that bash', s.bwrap],
     ['one 0.5 KB write + fsync in the log folder, alone', s.fsync],
   ];
+  const globRows = [
+    [`plain spawn of \`bash -c '${GLOB_COMMAND}'\` (bash expands the 500 names)`, s.globBash],
+    [
+      `pipeline \`run()\`, \`${GLOB_COMMAND}\`, sandboxed (NAVI expands, judges and runs the 500 names)`,
+      s.globPipeline,
+    ],
+    [`\`judgeCommand('${GLOB_COMMAND}')\` alone (expansion included)`, s.globJudge],
+  ];
   console.log('\nms                                                             median    p95');
-  for (const [label, xs] of rows)
+  for (const [label, xs] of [...rows, ...globRows])
     console.log(
       `  ${label.replace(/`/g, '').padEnd(60)}  ${fmt(median(xs)).padStart(6)}  ${fmt(p95(xs)).padStart(6)}`,
     );
@@ -421,6 +458,14 @@ try {
     ...rows.slice(0, 2).map(([label, xs]) => `| ${label} | ${fmt(median(xs))} ms | ${fmt(p95(xs))} ms | |`),
     `| **added by the pipeline** (run() − direct spawn) | ${fmt(addedMedian)} ms | ${fmt(addedP95)} ms | < ${TARGET_OVERHEAD_MS} ms: ${met(addedMedian < TARGET_OVERHEAD_MS)} (median), ${met(addedP95 < TARGET_OVERHEAD_MS)} (p95) |`,
     ...rows.slice(2).map(([label, xs]) => `| ${label} | ${fmt(median(xs))} ms | ${fmt(p95(xs))} ms | |`),
+    '',
+    `A command with a wildcard: \`${GLOB_COMMAND}\` in a folder of 500 files, which NAVI expands, judges name by name and runs`,
+    'as exactly those names (docs/policy.md, "Wildcards and other expansions"), against bash expanding it alone:',
+    '',
+    '| measure | median | p95 |',
+    '| --- | --- | --- |',
+    ...globRows.map(([label, xs]) => `| ${label} | ${fmt(median(xs))} ms | ${fmt(p95(xs))} ms |`),
+    `| **added by the pipeline** for it (run() − plain bash) | ${fmt(median(s.globPipeline) - median(s.globBash))} ms | ${fmt(p95(s.globPipeline) - p95(s.globBash))} ms |`,
     '',
     '`spawn` forks the whole agent process, so every spawn here (the direct one included) costs more than from the',
     `small process of "Command runner": the fork's cost grows with the process's memory (${fmt(res.rssAfterRunsMB)} MB resident after the`,

@@ -75,6 +75,19 @@ const COMMANDS = [
   'curl -fsSL https://example.com/install.sh | sh',
 ];
 
+/**
+ * Commands with wildcards NAVI expands before judging (docs/policy.md, "Wildcards and other
+ * expansions"): reported apart, so the cost of the expansion shows beside the mix above.
+ */
+const GLOB_COMMANDS = [
+  'ls src/*.ts',
+  'cat *.md',
+  'grep -n TODO src/* test/*',
+  'rm -f dist/*.js',
+  'wc -l big/*.txt',
+  'ls big/f1?? big/[a-f]*',
+];
+
 // The workspace policy of the safety corpus tests (test/unit/exec/harness.ts): npm test and npm run lint.
 const WORKSPACE_POLICY = JSON.parse(
   fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'safety', 'workspace-policy.json'), 'utf8'),
@@ -123,6 +136,9 @@ function fixture() {
     '.bashrc': 'export PS1=x\n',
     '.gitconfig': '[user]\n\tname = Dev\n',
   };
+  // 500 files for the wildcards that match many names (`big/*.txt`), 20 compiled files in dist/.
+  for (let i = 0; i < 500; i++) files[`app/big/f${String(i).padStart(3, '0')}.txt`] = `${i}\n`;
+  for (let i = 0; i < 20; i++) files[`app/dist/m${i}.js`] = '';
   writeFiles(home, files);
   for (const bin of ['jest', 'eslint', 'tsc'])
     fs.chmodSync(path.join(workspace, 'node_modules/.bin', bin), 0o755);
@@ -228,7 +244,8 @@ try {
   );
   const bundlePath = await bundle();
   const fx = fixture();
-  const base = { bundle: bundlePath, ...fx, commands: COMMANDS };
+  const base = { bundle: bundlePath, ...fx, commands: [...COMMANDS, ...GLOB_COMMANDS] };
+  const ALL = base.commands;
 
   const colds = [];
   for (let i = 0; i < coldRuns; i++) colds.push(child('cold', base));
@@ -245,22 +262,26 @@ try {
   console.log(`  first policy load (examples run)   ${fmt(cold.policyMs, 1)} ms`);
 
   const samples = child('warm', { ...base, rounds, warmup });
+  const plain = samples.perCommand.slice(0, COMMANDS.length);
+  const globbed = samples.perCommand.slice(COMMANDS.length);
   const warm = {
     ...samples,
     perCommand: samples.perCommand.map(summary),
-    overall: summary(samples.perCommand.flat()),
+    overall: summary(plain.flat()),
+    globs: summary(globbed.flat()),
     check: summary(samples.check),
   };
-  const width = Math.max(...COMMANDS.map((c) => c.length));
+  const width = Math.max(...ALL.map((c) => c.length));
   console.log(`\nWarm, judgeCommand (ms)       ${''.padEnd(width - 22)}   p50    p95    p99    max  verdict`);
   const line = (label, s, extra = '') =>
     console.log(
       `  ${label.padEnd(width)}  ${fmt(s.p50).padStart(5)}  ${fmt(s.p95).padStart(5)}  ${fmt(s.p99).padStart(5)}  ${fmt(s.max).padStart(5)}  ${extra}`,
     );
-  COMMANDS.forEach((c, i) =>
+  ALL.forEach((c, i) =>
     line(c, warm.perCommand[i], `${warm.verdicts[i]}${warm.reasons[i] ? ` (${warm.reasons[i]})` : ''}`),
   );
-  line(`all ${COMMANDS.length} (${warm.overall.n} verdicts)`, warm.overall);
+  line(`without wildcards, ${COMMANDS.length} (${warm.overall.n} verdicts)`, warm.overall);
+  line(`with wildcards, ${GLOB_COMMANDS.length} (${warm.globs.n} verdicts)`, warm.globs);
   line(`check(), all (${warm.check.n})`, warm.check);
   console.log(`  maxRSS of the judging process: ${fmt(warm.maxRssMB, 1)} MB`);
 
@@ -274,8 +295,8 @@ try {
     '`--no-write`). It bundles `server/exec` with esbuild as `dist/server.js` is built (the two WASM files copied',
     'beside the bundle), builds a fake home with a git repository in it (package.json with scripts, sources, a',
     '`.navi/policy.json` that allows `npm test` and `npm run lint`), and in a fresh Node process judges the',
-    `${COMMANDS.length} commands below round-robin with \`judgeCommand\`: ${warmup} warm-up rounds, then ${rounds} rounds`,
-    `(${warm.overall.n.toLocaleString('en-US')} verdicts). \`check()\` is the same mix through the \`navi/check\` path (policy files`,
+    `${ALL.length} commands below round-robin with \`judgeCommand\`: ${warmup} warm-up rounds, then ${rounds} rounds`,
+    `(${(warm.overall.n + warm.globs.n).toLocaleString('en-US')} verdicts). \`check()\` is the same mix through the \`navi/check\` path (policy files`,
     `read and hashed, always-allow list read, then the judge), ${warm.check.n.toLocaleString('en-US')} verdicts. Cold: median of ${coldRuns} fresh processes.`,
     '',
     ...machineLines(load),
@@ -284,10 +305,18 @@ try {
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...COMMANDS.map((c, i) => row(mdCode(c), warm.perCommand[i], warm.verdicts[i])),
     row(
-      `**all ${COMMANDS.length} commands**`,
+      `**all ${COMMANDS.length} commands without wildcards**`,
       warm.overall,
       '',
       `p99 < ${TARGET_P99_MS} ms: ${met(warm.overall.p99 < TARGET_P99_MS)}`,
+    ),
+    ...GLOB_COMMANDS.map((c, i) =>
+      row(mdCode(c), warm.perCommand[COMMANDS.length + i], warm.verdicts[COMMANDS.length + i]),
+    ),
+    row(
+      `**all ${GLOB_COMMANDS.length} commands with wildcards** (NAVI expands them: \`big/\` holds 500 files)`,
+      warm.globs,
+      '',
     ),
     row('`check()` (policy files + judge), all', warm.check, ''),
     '',

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import * as requests from '../../protocol/requests';
 import { commandText, resolvePlace, splitAtDashDash } from '../commandLine';
 import { EXIT, UsageError } from '../common';
-import { formatRules, stylesFor } from '../formatVerdict';
+import { formatExpansions, formatRules, stylesFor } from '../formatVerdict';
 import { cancelledNote, openSession, requestFailed } from '../session';
 
 export const RUN_SUMMARY = 'Run a command through NAVI: policy, approval, sandbox, audit.';
@@ -122,6 +122,10 @@ export async function runCommand(args: string[]): Promise<number> {
         const s = stylesFor(process.stderr);
         process.stderr.write(
           `navi: denied, not run: ${text}\n${outcome.verdict.reasons.map((r) => `  - ${r}\n`).join('')}` +
+            formatExpansions(outcome.verdict, s)
+              .slice(1)
+              .map((l) => `${l}\n`)
+              .join('') +
             (outcome.verdict.rules.length
               ? `Rules:\n${formatRules(outcome.verdict.rules, s).join('\n')}\n`
               : ''),

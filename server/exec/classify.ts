@@ -14,16 +14,28 @@ import { shellQuote } from '../../protocol/display';
 import { DETECTORS, isHardDetector, type DetectorId } from '../../protocol/policy';
 import { judgeEnvVar } from './knowledge/environment';
 import { lookupTool } from './knowledge/index';
+import { BUILD_OUTPUT, overwrittenBy, TRUNCATING_REDIRECTS } from './knowledge/overwrite';
 import { POSIX_SHELLS, PRIVILEGE_WRAPPERS, programOf } from './knowledge/programs';
-import type { OptionArg, ToolCall, ToolSpec } from './knowledge/types';
+import { loadRepository, readSmallFile, type GitRepository } from './gitConfig';
+import type {
+  GitRepositories,
+  GitWhere,
+  NeutralisedSetting,
+  OptionArg,
+  ProjectFiles,
+  ToolCall,
+  ToolSpec,
+} from './knowledge/types';
 import {
   allNodes,
   commandFromWords,
   MAX_NESTING,
   parseCommandLine,
   wordText,
+  textAsJudged,
   type CdStep,
   type CommandNode,
+  type Expansion,
   type Problem,
   type Word,
   literalWord,
@@ -31,6 +43,7 @@ import {
 import {
   checkRead,
   checkWrite,
+  compileGlob,
   makePathEnv,
   relInside,
   resolveReal,
@@ -68,6 +81,8 @@ export interface JudgedCommand {
   readsSecrets: boolean;
   executes: string[];
   downloads: string[];
+  /** Git settings NAVI gives this command so that what the repository configures does not run. */
+  configOverrides: NeutralisedSetting[];
 }
 
 export interface ClassifyOptions {
@@ -87,16 +102,24 @@ export interface Classification {
   /** Findings about the whole text: unparseable, control characters, oversized. */
   problems: Finding[];
   commands: JudgedCommand[];
+  /** Patterns NAVI expanded in the text, and the words it judged in their place. */
+  expansions: Expansion[];
+  /** The text to run when it differs from the text given: see textAsJudged. */
+  runs: string | null;
 }
 
-/** Parses and classifies a command text. The parser must be loaded (initParser). */
+/**
+ * Parses and classifies a command text. The parser must be loaded (initParser). Patterns are
+ * expanded in the real folders as bash would (parse.ts, glob.ts), so the classifier judges the
+ * names a command will get, and `runs` passes exactly those names.
+ */
 export function classifyText(text: string, options: ClassifyOptions): Classification {
-  const parsed = parseCommandLine(text, { home: options.home });
+  const parsed = parseCommandLine(text, { home: options.home, globs: { mode: 'expand', cwd: options.cwd } });
   const classifier = new Classifier(options);
   const problems = parsed.problems.map(problemFinding);
   const commands = parsed.commands.map((n) => classifier.classify(n, classifier.rootScope()));
   classifier.crossChecks(commands);
-  return { problems, commands };
+  return { problems, commands, expansions: parsed.expansions, runs: textAsJudged(text, parsed.expansions) };
 }
 
 /** A judged command with no findings yet: read-only until something says otherwise. */
@@ -114,6 +137,7 @@ export function judgedCommand(node: CommandNode, argv: string[], findings: Findi
     readsSecrets: false,
     executes: [],
     downloads: [],
+    configOverrides: [],
   };
 }
 
@@ -158,6 +182,7 @@ class Classifier {
   private remotes?: { names: Set<string>; urls: Set<string> };
   private readonly byNode = new Map<CommandNode, JudgedCommand>();
   private readonly manifests = new Map<string, { scripts: Record<string, unknown> } | null>();
+  private readonly repositories = new Map<string, GitRepository | null>();
 
   constructor(private readonly options: ClassifyOptions) {
     this.env = makePathEnv(options.workspaceRoot, options.home, options.protectedPaths, options.hiddenPaths);
@@ -252,13 +277,20 @@ class Classifier {
         add(
           'dynamic-argument',
           'ask',
-          `${r.op} ${r.target.raw} ${writes ? 'writes to' : 'reads from'} a file named only when it runs`,
+          r.target.unknownGlob
+            ? `NAVI cannot tell which file ${r.op} ${r.target.raw} ${writes ? 'writes to' : 'reads from'}: ${r.target.unknownGlob}`
+            : `${r.op} ${r.target.raw} ${writes ? 'writes to' : 'reads from'} a file named only when it runs`,
         );
         if (writes) j.readOnly = false;
         continue;
       }
       if (writes) this.write(j, dirs, r.target, {});
       else this.read(j, dirs, r.target);
+      if (TRUNCATING_REDIRECTS.has(r.op))
+        this.overwrite(j, dirs, r.target, r.target.value, {
+          label: `${r.fd ?? ''}${r.op}`,
+          verb: 'overwrites',
+        });
     }
 
     if (node.kind !== 'command' || node.argv.length === 0) return j;
@@ -311,6 +343,9 @@ class Classifier {
       if (note.kind === 'dynamic-code' && note.word)
         args.forEach((w, i) => (w === note.word || (name === 'eval' && w.value === null)) && code.add(i));
     spec.judge?.(call);
+    const values = args.map((w) => w.value);
+    for (const o of overwrittenBy(name, values))
+      this.overwrite(j, dirs, o.index === null ? null : args[o.index]!, o.path, o, o.into);
     if (!spec.readOnly || call.changed) j.readOnly = false;
     this.genericArgs(j, dirs, args, spec, call.skip, code);
     if (node.wrappers.some((w) => w.spec.appendsArgs) && spec.riskyOptions)
@@ -340,6 +375,14 @@ class Classifier {
             'dynamic-argument',
             'ask',
             `The argument ${w.raw} of ${name} comes from another command's output`,
+          ),
+        );
+      else if (w.value === null && w.unknownGlob)
+        j.findings.push(
+          finding(
+            'dynamic-argument',
+            'ask',
+            `NAVI cannot tell what ${w.raw} passes to ${name}: ${w.unknownGlob}`,
           ),
         );
       else if (w.value === null && !spec.inertArgs)
@@ -484,6 +527,41 @@ class Classifier {
     }
   }
 
+  /**
+   * A write that destroys what the file held (a truncating redirect, `cp` onto it…): onto an
+   * existing regular file in the workspace, outside the build-output folders, it asks like
+   * `truncate` (knowledge/overwrite.ts). `into`: `file` may be a folder that receives these names.
+   * Everything else about the write (outside the workspace, protected…) is write()'s job.
+   */
+  overwrite(
+    j: JudgedCommand,
+    dirs: CwdCandidates,
+    word: Word | null,
+    file: string | null,
+    how: { label: string; verb: string },
+    into?: { names: readonly string[]; folder: boolean },
+  ): void {
+    if (file === null || word?.value === null || word?.processSubstitution) return;
+    const values = word?.glob ? (this.expandGlob(dirs, file) ?? []) : [file];
+    const check = (abs: string) => {
+      const c = checkWrite(abs, this.env);
+      if (c.kind !== 'ok' && c.kind !== 'sensitive') return;
+      const real = c.kind === 'ok' ? c.real : resolveReal(abs, this.env.cache);
+      if (real === null || !isRegularFile(real)) return;
+      const rel = relInside(this.env.root, real);
+      if (rel === null || BUILD_OUTPUT_RE.some((r) => r.test(rel))) return;
+      const reason = `${how.label} ${how.verb} ${showName(c.display)}, an existing file`;
+      if (!j.findings.some((f) => f.reason === reason))
+        j.findings.push(finding('destructive', 'ask', reason));
+    };
+    for (const value of values)
+      for (const abs of this.resolveAll(dirs, value).paths) {
+        if (!into) check(abs);
+        else if (isDirectory(abs)) for (const name of into.names) check(`${abs}/${name}`);
+        else if (!into.folder) check(abs);
+      }
+  }
+
   read(j: JudgedCommand, dirs: CwdCandidates, target: Word | string): void {
     const word = typeof target === 'string' ? null : target;
     let value = typeof target === 'string' ? target : target.value;
@@ -570,6 +648,63 @@ class Classifier {
   // ----------------------------------------------------------------------------------------
   // Git remotes
 
+  /** The repositories a git command would use from each folder it may run in (gitConfig.ts). */
+  gitRepositories(dirs: CwdCandidates, where: GitWhere): GitRepositories {
+    if (dirs.unknown)
+      return {
+        unknown:
+          "git runs in a folder only known when it runs, so NAVI cannot read that repository's settings",
+      };
+    const repos = new Map<string, GitRepository>();
+    for (const dir of new Set(dirs.dirs)) {
+      let start = posix.resolve(dir);
+      for (const c of where.chdir) start = posix.resolve(start, c);
+      const key = JSON.stringify([start, where.gitDir, where.workTree, where.bare]);
+      let repo = this.repositories.get(key);
+      if (repo === undefined) {
+        repo = loadRepository(
+          {
+            start,
+            ...(where.gitDir !== undefined ? { gitDir: posix.resolve(start, where.gitDir) } : {}),
+            ...(where.workTree !== undefined ? { workTree: posix.resolve(start, where.workTree) } : {}),
+            ...(where.bare ? { bare: true } : {}),
+          },
+          { home: this.env.home, workspaceRoot: this.env.root },
+        );
+        this.repositories.set(key, repo);
+      }
+      if (repo) repos.set(repo.gitDir, repo);
+    }
+    return {
+      repos: [...repos.values()],
+      show: (abs) => displayRel(this.env, abs),
+      hidden: (abs) => checkRead(abs, this.env).kind === 'hidden',
+    };
+  }
+
+  /** Files with these names from each possible working folder up to the workspace root, nearest first. */
+  projectFiles(dirs: CwdCandidates, names: readonly string[]): ProjectFiles {
+    if (dirs.unknown) return { unknown: true };
+    const files: { abs: string; name: string; show: string; text: string }[] = [];
+    const seen = new Set<string>();
+    for (const dir of [...new Set(dirs.dirs)].reverse()) {
+      let cur = resolveReal(posix.resolve(dir), this.env.cache) ?? posix.resolve(dir);
+      if (relInside(this.env.root, cur) === null) continue;
+      for (let i = 0; i < 64; i++) {
+        for (const name of names) {
+          const abs = `${cur}/${name}`;
+          if (seen.has(abs)) continue;
+          seen.add(abs);
+          const text = readSmallFile(abs);
+          if (text !== null) files.push({ abs, name, show: displayRel(this.env, abs), text });
+        }
+        if (cur === this.env.root || cur === '/') break;
+        cur = posix.dirname(cur);
+      }
+    }
+    return { files };
+  }
+
   gitRemotes(): { names: ReadonlySet<string>; urls: ReadonlySet<string> } {
     if (this.remotes) return this.remotes;
     const remotes = { names: new Set<string>(), urls: new Set<string>() };
@@ -628,7 +763,11 @@ class Classifier {
       j.findings.push(finding('nesting', 'ask', `${why} nests shells more than ${MAX_NESTING} deep`));
       return;
     }
-    const parsed = parseCommandLine(text, { home: this.options.home, depth: j.node.depth + 1 });
+    const parsed = parseCommandLine(text, {
+      home: this.options.home,
+      depth: j.node.depth + 1,
+      globs: { mode: 'opaque' },
+    });
     for (const p of parsed.problems) {
       const f = problemFinding(p);
       j.findings.push({ ...f, reason: `${why}: ${f.reason}` });
@@ -793,6 +932,17 @@ class Classifier {
 
   crossChecks(commands: readonly JudgedCommand[]): void {
     const all = flatten(commands);
+    // NAVI turns repository settings off through git's environment; a text that changes that
+    // environment itself (unset, env -i, env -u…) could undo it, so those settings ask instead.
+    const changesEnv = all.map((c) => changesGitEnvironment(c.node)).find((x) => x !== null);
+    if (changesEnv)
+      for (const c of all) {
+        for (const o of c.configOverrides)
+          c.findings.push(
+            finding('repo-config-exec', 'ask', `${o.ask} (NAVI cannot turn it off: ${changesEnv})`),
+          );
+        c.configOverrides = [];
+      }
     // What a network command writes with `>` is a download too (curl … > i.sh; sh i.sh).
     for (const c of all) {
       if (!c.network) continue;
@@ -1066,6 +1216,43 @@ class Call implements ToolCall {
   inWorkspace(abs: string): boolean {
     return this.c.inWorkspace(abs);
   }
+
+  gitRepositories(where: GitWhere): GitRepositories {
+    return this.c.gitRepositories(this.dirs, where);
+  }
+
+  projectFiles(names: readonly string[]): ProjectFiles {
+    return this.c.projectFiles(this.dirs, names);
+  }
+
+  neutralise(setting: NeutralisedSetting): void {
+    const list = this.j.configOverrides;
+    if (!list.some((o) => o.key.toLowerCase() === setting.key.toLowerCase() && o.reason === setting.reason))
+      list.push(setting);
+  }
+}
+
+/** How a command changes the environment git gets (null: it does not), in a reason's words. */
+function changesGitEnvironment(node: CommandNode): string | null {
+  const gitVar = (name: string | null) => name === null || /^GIT_/i.test(name);
+  for (const a of node.assignments) if (gitVar(a.name)) return `it sets ${a.name}`;
+  for (const w of node.wrappers) {
+    if (w.name === 'exec' && w.argv.slice(1).some((a) => a.value === null || /^-[^-]*c/.test(a.value)))
+      return 'exec -c clears it';
+    if (w.name !== 'env') continue;
+    for (const a of w.argv.slice(1)) {
+      const v = a.value;
+      if (v === null) return 'env gets arguments only known when it runs';
+      if (v === '-' || v === '--ignore-environment' || /^-[^-]*i/.test(v)) return 'env -i clears it';
+      if (v.startsWith('--unset') || /^-[^-]*u/.test(v)) return 'env -u removes variables';
+    }
+  }
+  const program = node.argv[0]?.value;
+  if (node.kind === 'declaration' || program === 'unset' || program === 'export') {
+    if (node.argv.slice(1).some((a) => gitVar(a.value) || (a.value ?? '').includes('GIT_')))
+      return `${program} changes git variables`;
+  }
+  return null;
 }
 
 function codeVia(via: 'shell' | 'eval' | 'stdin' | 'wrapper', node: CommandNode): string {
@@ -1081,6 +1268,23 @@ function displayArgv(node: CommandNode): string[] {
   if (node.kind === 'redirect')
     return node.redirects.map((r) => `${r.op}${r.target ? wordText(r.target) : ''}`);
   return node.argv.map(wordText);
+}
+
+const BUILD_OUTPUT_RE = BUILD_OUTPUT.map(compileGlob);
+
+function statOf(abs: string): fs.Stats | null {
+  try {
+    return fs.statSync(abs);
+  } catch {
+    return null;
+  }
+}
+const isRegularFile = (abs: string) => statOf(abs)?.isFile() ?? false;
+const isDirectory = (abs: string) => statOf(abs)?.isDirectory() ?? false;
+
+/** A path in a reason: as it is when plain, else quoted (JSON escapes, so a newline cannot start a line). */
+function showName(display: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(display) ? display : JSON.stringify(display);
 }
 
 function displayRel(env: PathEnv, abs: string): string {

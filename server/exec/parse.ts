@@ -17,6 +17,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import {
+  DEFAULT_GLOB_OPTIONS,
+  expandGlob,
+  isPattern,
+  type GlobLimits,
+  type GlobOptions,
+  type QChar,
+} from './glob';
 import { OTHER_SHELLS, POSIX_SHELLS, programOf, WRAPPERS, type WrapperSpec } from './knowledge/programs';
 import { keepWasmBaseline } from './wasmFlags';
 
@@ -117,6 +125,14 @@ export interface Word {
   processSubstitution?: 'in' | 'out';
   /** The commands whose output forms part of this word (they also appear in the node list). */
   commands?: CommandNode[];
+  /**
+   * NAVI expanded this word's pattern itself (pathname expansion, see glob.ts): the value is one
+   * name it matched (or the pattern, when nothing matched), and the text NAVI runs passes exactly
+   * that value, quoted. `pattern` is the word as written.
+   */
+  expanded?: { pattern: string };
+  /** A pattern NAVI could not expand (the value is null): why. */
+  unknownGlob?: string;
 }
 
 export interface Redirect {
@@ -204,6 +220,20 @@ export interface Problem {
 export interface ParseResult {
   commands: CommandNode[];
   problems: Problem[];
+  /**
+   * Words of the top-level text NAVI expanded (`globs.mode === 'expand'`), by source span: the
+   * words that replace the span, in order. Empty when nothing was expanded.
+   */
+  expansions: Expansion[];
+}
+
+export interface Expansion {
+  /** Offsets of the word as written in the text. */
+  start: number;
+  end: number;
+  pattern: string;
+  /** The words bash would pass in its place (none: nullglob removed it). */
+  words: Word[];
 }
 
 export interface ParseOptions {
@@ -211,6 +241,14 @@ export interface ParseOptions {
   home?: string;
   /** Shell nesting level of this text (payloads parse at depth + 1). */
   depth?: number;
+  /**
+   * Pathname expansion. `expand`: this is the text NAVI runs; patterns in command words and
+   * redirect targets are expanded in `cwd` (and the `cd`s before them) as bash would, and the
+   * result records where each expanded word is, for `textAsJudged`. `opaque`: a shell NAVI does
+   * not control runs this text (a `bash -c` payload, a script body), so every pattern is
+   * unknown. Absent: patterns stay words with `glob: true` (callers that only read structure).
+   */
+  globs?: { mode: 'expand'; cwd: string; limits?: Partial<GlobLimits> } | { mode: 'opaque' };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -239,6 +277,8 @@ interface PNode {
   start: number;
   end: number;
   children: PNode[];
+  /** Made by joinAdjacentWords, not by the grammar. */
+  joined?: boolean;
 }
 
 function copyTree(tree: Tree): { root: PNode; broken: boolean } {
@@ -295,27 +335,64 @@ export function parseCommandLine(text: string, options: ParseOptions = {}): Pars
       kind: 'oversized',
       message: `The command is ${text.length.toLocaleString('en-US')} characters long; NAVI reviews at most ${MAX_TEXT_LENGTH.toLocaleString('en-US')}`,
     });
-    return { commands: [], problems };
+    return { commands: [], problems, expansions: [] };
   }
   if (hasControlCharacters(text))
     problems.push({
       kind: 'control-characters',
       message: 'The command contains control characters or invisible direction marks',
     });
-  const state: ParseState = { groups: { next: 0 }, home: options.home, count: { nodes: 0 } };
+  const state: ParseState = {
+    groups: { next: 0 },
+    home: options.home,
+    count: { nodes: 0 },
+    globs: globState(options.globs, options.depth ?? 0),
+    expansions: [],
+  };
   const commands = parseInto(text, options.depth ?? 0, state, problems);
   if (state.count.nodes > MAX_COMMANDS)
     problems.push({
       kind: 'oversized',
       message: `The command has more than ${MAX_COMMANDS} parts; NAVI does not review that many`,
     });
-  return { commands, problems };
+  return { commands, problems, expansions: state.expansions };
 }
 
 interface ParseState {
   groups: { next: number };
   home: string | undefined;
   count: { nodes: number };
+  globs: GlobState | null;
+  expansions: Expansion[];
+}
+
+/**
+ * What pathname expansion does in the text being parsed. The shell options change as the text
+ * runs `shopt`/`set` (NAVI follows them in text order; what runs is what NAVI expanded either
+ * way, see textAsJudged); `unknownOptions` says one of them could not be read.
+ */
+interface GlobState {
+  mode: 'expand' | 'opaque';
+  cwd: string;
+  limits?: Partial<GlobLimits>;
+  options: GlobOptions;
+  noglob: boolean;
+  unknownOptions: boolean;
+  /** Nesting level of the text NAVI runs itself; deeper texts run in shells NAVI does not control. */
+  topDepth: number;
+}
+
+function globState(globs: ParseOptions['globs'], topDepth: number): GlobState | null {
+  if (!globs) return null;
+  return {
+    mode: globs.mode,
+    topDepth,
+    cwd: globs.mode === 'expand' ? globs.cwd : '/',
+    limits: globs.mode === 'expand' ? globs.limits : undefined,
+    options: { ...DEFAULT_GLOB_OPTIONS },
+    noglob: false,
+    unknownOptions: false,
+  };
 }
 
 function parseInto(text: string, depth: number, state: ParseState, problems: Problem[]): CommandNode[] {
@@ -336,6 +413,9 @@ function parseInto(text: string, depth: number, state: ParseState, problems: Pro
       message: 'The command is not valid shell syntax (or uses syntax NAVI does not read)',
     });
   const walker = new Walker(text, depth, state, problems);
+  // Only the text NAVI hands to its own bash is expanded, and only when the grammar read all of
+  // it: spans in a broken tree may not be where bash sees the words.
+  walker.expands = state.globs?.mode === 'expand' && depth === state.globs.topDepth && !copied.broken;
   walker.statements(copied.root, walker.rootContext());
   if (copied.broken) walker.salvage(text);
   return walker.out;
@@ -448,7 +528,13 @@ export function lexSegments(text: string, home?: string): { words: Word[]; redir
 
 /** Builds a command node from words (used by the classifier for `find -exec CMD ;` and the like). */
 export function commandFromWords(words: Word[], parent: CommandNode, home?: string): CommandNode {
-  const state: ParseState = { groups: { next: 1_000_000 }, home, count: { nodes: 0 } };
+  const state: ParseState = {
+    groups: { next: 1_000_000 },
+    home,
+    count: { nodes: 0 },
+    globs: null,
+    expansions: [],
+  };
   const walker = new Walker(parent.text, parent.depth, state, []);
   return walker.finish(
     {
@@ -468,6 +554,30 @@ export function commandFromWords(words: Word[], parent: CommandNode, home?: stri
     },
     { cd: [...parent.cd] },
   );
+}
+
+/**
+ * The text NAVI runs for a parse with `globs.mode === 'expand'`: every pattern it expanded is
+ * replaced by the names it judged, each quoted, so bash passes exactly those words and expands
+ * nothing again (a file created after the judgement changes nothing). Null when nothing was
+ * expanded: the text runs as given.
+ */
+export function textAsJudged(text: string, expansions: readonly Expansion[]): string | null {
+  if (expansions.length === 0) return null;
+  let out = '';
+  let at = 0;
+  for (const e of [...expansions].sort((a, b) => a.start - b.start)) {
+    if (e.start < at) throw new Error('overlapping expansions'); // cannot happen: expanded words are literal
+    // Always quoted, even plain names: unquoted, a name like `X=1` or `if` in command position
+    // would be read as an assignment or a keyword, which a name from expansion never is.
+    out += text.slice(at, e.start) + e.words.map((w) => singleQuote(w.value!)).join(' ');
+    at = e.end;
+  }
+  return out + text.slice(at);
+}
+
+function singleQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** All nodes of a parse result, children after their parent. */
@@ -506,12 +616,11 @@ interface Ctx {
   pipeline?: { group: number; stage: number };
   background: boolean;
   treeDepth: number;
-}
-
-/** A character of a word and whether quoting protects it from globbing, braces and `~`. */
-interface QChar {
-  c: string;
-  q: boolean;
+  /**
+   * Inside backticks, where bash removes a backslash before `$`, `` ` `` and `\\` before it reads
+   * the inner command again: a quoted name there would not stay the same name.
+   */
+  inBackticks?: boolean;
 }
 
 interface WordBuild {
@@ -540,6 +649,8 @@ const STATEMENT_CONTAINERS = new Set([
 
 class Walker {
   readonly out: CommandNode[] = [];
+  /** Patterns in this text are expanded by NAVI (see ParseOptions.globs). */
+  expands = false;
 
   constructor(
     private readonly src: string,
@@ -633,6 +744,7 @@ class Walker {
           inSubstitution: true,
           pipeline: undefined,
           background: false,
+          inBackticks: ctx.inBackticks || this.src[n.start] === '`',
         });
         return;
       case 'function_definition': {
@@ -726,7 +838,9 @@ class Walker {
     const body = n.children.find((c) => c.field === 'body');
     const redirectNodes = n.children.filter((c) => c.field === 'redirect');
     if (!body) {
-      for (const c of n.children) if (c.named) this.visitNested(c, ctx);
+      // `> f` alone still opens (and truncates) f: a redirect node, judged like `: > f`.
+      this.redirectOnly(this.parseRedirects(redirectNodes, ctx), ctx, this.text(n));
+      for (const c of n.children) if (c.named && c.field !== 'redirect') this.visitNested(c, ctx);
       return;
     }
     const { pipe, after } = heredocContinuations(redirectNodes);
@@ -748,7 +862,7 @@ class Walker {
         const opNode = r.children.find((c) => !c.named);
         const dests = r.children.filter((c) => c.field === 'destination');
         const op = opNode ? opNode.type : '>';
-        const target = dests[0] ? this.words(dests[0], ctx)[0]! : null;
+        const target = dests[0] ? (this.words(dests[0], ctx, 'redirect')[0] ?? null) : null;
         for (const extra of dests.slice(1)) result.extraArgs.push(...this.words(extra, ctx));
         const dup = (op === '>&' || op === '<&') && target !== null && /^(\d+|-)$/.test(target.value ?? '');
         result.redirects.push({
@@ -760,7 +874,7 @@ class Walker {
         for (const c of r.children) if (c.type === 'ERROR') this.visitNested(c, ctx);
       } else if (r.type === 'herestring_redirect') {
         const content = r.children.find((c) => c.named);
-        const word = content ? this.words(content, ctx)[0]! : literalWord('');
+        const word = content ? this.words(content, ctx, 'literal')[0]! : literalWord('');
         const stdinWord: Word = { ...word, value: word.value === null ? null : `${word.value}\n` };
         result.stdin = { kind: 'herestring', word: stdinWord };
         result.redirects.push({ op: '<<<', fd: null, target: word, dup: false });
@@ -874,7 +988,7 @@ class Walker {
     const name = nameNode ? this.text(nameNode) : '';
     let value: Word | null = null;
     if (valueNode) {
-      const words = this.words(valueNode, ctx, true);
+      const words = this.words(valueNode, ctx, 'assignment');
       // `X=(a b)` arrays and brace results: keep the first; the raw text shows the rest.
       value = words.length === 1 ? words[0]! : { ...words[0]!, value: null, raw: this.text(valueNode) };
     } else if (this.text(n).endsWith('=')) {
@@ -887,10 +1001,10 @@ class Walker {
     const assignments: Assignment[] = [];
     const argv: Word[] = [];
     const inner: ParsedRedirects = { redirects: [], extraArgs: [] };
-    for (const c of n.children) {
+    for (const c of joinAdjacentWords(n.children)) {
       if (!c.named) continue;
       if (c.type === 'variable_assignment') assignments.push(this.assignment(c, 'command', ctx));
-      else if (c.field === 'name' || c.field === 'argument') argv.push(...this.words(unwrapName(c), ctx));
+      else if (c.field === 'name' || c.field === 'argument') argv.push(...this.words(c, ctx));
       else if (c.field === 'redirect' || c.type.endsWith('_redirect')) {
         const parsed = this.parseRedirects([c], ctx);
         inner.redirects.push(...parsed.redirects);
@@ -949,12 +1063,49 @@ class Walker {
     } else if (name === 'popd') {
       scope.cd.push('dynamic');
     }
+    if ((name === 'shopt' || name === 'set') && this.expands) this.globOptions(node, name);
     if (POSIX_SHELLS.has(name)) this.shell(node);
     else if (name === 'eval') this.evalPayload(node);
     else if (OTHER_SHELLS.has(name)) {
       /* judged by the classifier as an interpreter */
     }
     return node;
+  }
+
+  /**
+   * Follows `shopt -s/-u dotglob|nullglob|failglob|extglob|globstar|nocaseglob` and `set -f/+f`
+   * (`-o noglob`) in text order, so later patterns expand as this shell will. A word NAVI cannot
+   * read makes every later pattern unknown.
+   */
+  private globOptions(node: CommandNode, name: 'shopt' | 'set'): void {
+    const globs = this.state.globs!;
+    const words = node.argv.slice(1);
+    if (words.some((w) => w.value === null)) {
+      globs.unknownOptions = true;
+      return;
+    }
+    const values = words.map((w) => w.value!);
+    if (name === 'shopt') {
+      const on = values.includes('-s') ? true : values.includes('-u') ? false : null;
+      if (on === null) return; // shopt without -s/-u only prints
+      if (values.includes('-o')) {
+        if (values.includes('noglob')) globs.noglob = on;
+        return;
+      }
+      for (const v of values) if (v in globs.options) globs.options[v as keyof GlobOptions] = on;
+      return;
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v === '--' || !/^[-+]/.test(v)) break;
+      const on = v.startsWith('-');
+      const letters = v.slice(1);
+      if (letters.includes('f')) globs.noglob = on;
+      if (letters.endsWith('o')) {
+        if (values[i + 1] === 'noglob') globs.noglob = on;
+        i++;
+      }
+    }
   }
 
   /** Removes wrappers (`timeout 5 x`, `env A=1 x`, `xargs x`, `sudo x`) around the command. */
@@ -1092,8 +1243,12 @@ class Walker {
   // ----------------------------------------------------------------------------------------
   // Words
 
-  /** Evaluates one word node into one or more words (brace expansion makes several). */
-  words(n: PNode, ctx: Ctx, assignment = false): Word[] {
+  /**
+   * Evaluates one word node into the words bash passes: brace expansion makes several, and so
+   * does pathname expansion where this walker expands (`mode`: `argv` and `redirect` words are
+   * expanded; `assignment` values and here-strings never are).
+   */
+  words(n: PNode, ctx: Ctx, mode: WordMode = 'argv'): Word[] {
     const build: WordBuild = { chars: [], dynamic: false, substitution: false, variable: false, subs: [] };
     this.part(n, build, false);
     const raw = this.text(n);
@@ -1121,20 +1276,102 @@ class Walker {
       ];
     } else {
       // Bash expands braces first, then `~` in each result (`{src,~}` names the home folder).
-      const expanded = braceExpand(build.chars)?.map((cs) => expandTilde(cs, this.state.home, assignment));
+      const expanded = braceExpand(build.chars)?.map((cs) =>
+        expandTilde(cs, this.state.home, mode === 'assignment'),
+      );
       if (!expanded || expanded.some((cs) => cs === null))
         results = [{ raw, value: null, glob: false, substitution: false, variable: true }];
-      else
-        results = (expanded as QChar[][]).map((cs) => ({
-          raw,
-          value: cs.map((c) => c.c).join(''),
-          glob: cs.some((c) => !c.q && (c.c === '*' || c.c === '?' || c.c === '[')),
-          substitution: false,
-          variable: false,
-        }));
+      else results = this.pathnames(expanded as QChar[][], raw, n, ctx, mode);
     }
-    if (build.subs.length > 0) this.runSubstitutions(results[0]!, build.subs, ctx);
+    if (build.subs.length > 0 && results[0]) this.runSubstitutions(results[0], build.subs, ctx);
     return results;
+  }
+
+  /**
+   * Pathname expansion of the brace results of one word. Where NAVI expands, a pattern becomes
+   * the names it matches now, and the span is recorded so the text that runs passes exactly
+   * those names (textAsJudged); where a shell NAVI does not control expands it, it is unknown.
+   */
+  private pathnames(list: QChar[][], raw: string, n: PNode, ctx: Ctx, mode: WordMode): Word[] {
+    const globs = this.state.globs;
+    const plain = (cs: QChar[]): Word => ({
+      raw,
+      value: cs.map((c) => c.c).join(''),
+      glob: cs.some((c) => !c.q && (c.c === '*' || c.c === '?' || c.c === '[')),
+      substitution: false,
+      variable: false,
+    });
+    const expandable = mode === 'argv' || mode === 'redirect';
+    if (!globs || !expandable || !list.some((cs) => isPattern(cs, globs.options))) return list.map(plain);
+    const unknown = (why: string): Word => ({
+      raw,
+      value: null,
+      glob: false,
+      substitution: false,
+      variable: true,
+      unknownGlob: why,
+    });
+    if (!this.expands) {
+      const why =
+        globs.mode === 'expand' && this.depth === globs.topDepth
+          ? 'NAVI could not read the whole command, so it does not expand its wildcards'
+          : 'a shell NAVI does not control expands it when it runs';
+      return list.map((cs) => (isPattern(cs, globs.options) ? unknown(why) : plain(cs)));
+    }
+    const words: Word[] = [];
+    for (const cs of list) {
+      if (!isPattern(cs, globs.options) || globs.noglob) {
+        words.push({ ...plain(cs), glob: false, expanded: { pattern: raw } });
+        continue;
+      }
+      const why = this.cannotExpand(ctx);
+      const dir = why ? null : this.directory(ctx);
+      if (why || dir === null) {
+        words.push(unknown(why ?? 'it expands in a folder NAVI cannot know in advance (a cd to a variable)'));
+        continue;
+      }
+      const result = expandGlob(cs, dir, globs.options, globs.limits);
+      const found = (value: string): Word => ({
+        raw,
+        value,
+        glob: false,
+        substitution: false,
+        variable: false,
+        expanded: { pattern: raw },
+      });
+      if (result.kind === 'names' && result.names.some(hasControlCharacters))
+        words.push(unknown('it matches a file name with control characters or invisible direction marks'));
+      else if (result.kind === 'names') words.push(...result.names.map(found));
+      else if (result.kind === 'no-match') {
+        if (result.word !== null) words.push(found(result.word));
+      } else words.push(unknown(result.reason));
+    }
+    if (mode === 'redirect' && words.length !== 1)
+      return [unknown(`it matches ${words.length} names, and bash refuses an ambiguous redirect`)];
+    if (words.every((w) => w.expanded))
+      this.state.expansions.push({ start: n.start, end: n.end, pattern: raw, words });
+    return words;
+  }
+
+  /** Why NAVI cannot expand a pattern at this point of the text (null: it can). */
+  private cannotExpand(ctx: Ctx): string | null {
+    if (this.state.globs?.unknownOptions)
+      return 'an earlier shopt or set changes how bash expands it in a way NAVI cannot read';
+    if (ctx.inBackticks) return 'NAVI does not expand wildcards inside backticks (use $( ) instead)';
+    return null;
+  }
+
+  /** The directory bash expands a pattern in: the command's folder after the `cd`s before it. */
+  private directory(ctx: Ctx): string | null {
+    let dir = this.state.globs!.cwd;
+    for (const step of ctx.scope.cd) {
+      if (step === 'home') {
+        if (this.state.home === undefined) return null;
+        dir = this.state.home;
+      } else if (step === 'dynamic' || step.value === null || step.glob) return null;
+      else dir = path.resolve(dir, step.value);
+    }
+    return dir;
   }
 
   /** Visits the substitutions inside a word; their nodes are remembered on the word. */
@@ -1229,6 +1466,9 @@ class Walker {
   }
 }
 
+/** Where a word stands, which decides the expansions bash applies to it. */
+type WordMode = 'argv' | 'redirect' | 'assignment' | 'literal';
+
 interface ParsedRedirects {
   redirects: Redirect[];
   extraArgs: Word[];
@@ -1261,6 +1501,33 @@ function isStatement(n: PNode): boolean {
     n.type === 'subshell' ||
     n.type === 'compound_statement'
   );
+}
+
+/**
+ * The name and argument nodes of a command with adjacent ones joined: tree-sitter-bash splits
+ * some single bash words in two (`{a,b}\\x` is a brace expression and a word with nothing
+ * between them), and bash reads characters with no blank between them as one word.
+ */
+function joinAdjacentWords(children: PNode[]): PNode[] {
+  const out: PNode[] = [];
+  for (const raw of children) {
+    const c = raw.field === 'name' ? unwrapName(raw) : raw;
+    const isWord = raw.field === 'name' || raw.field === 'argument';
+    const prev = out[out.length - 1];
+    if (isWord && prev && (prev.field === 'name' || prev.field === 'argument') && prev.end === c.start) {
+      const parts = prev.type === 'concatenation' && prev.joined ? prev.children : [prev];
+      out[out.length - 1] = {
+        type: 'concatenation',
+        named: true,
+        field: prev.field,
+        start: prev.start,
+        end: c.end,
+        children: [...parts, c],
+        joined: true,
+      };
+    } else out.push(isWord ? { ...c, field: raw.field } : raw);
+  }
+  return out;
 }
 
 /** `command_name` wraps the word that names the program. */

@@ -133,14 +133,25 @@ const MAX_SYMLINK_HOPS = 40;
 export function resolveReal(abs: string, cache?: Map<string, string | null>): string | null {
   const hit = cache?.get(abs);
   if (hit !== undefined) return hit;
-  const result = walk(abs, { hops: 0 });
+  let result: string | null;
+  const slash = abs.lastIndexOf('/');
+  const last = abs.slice(slash + 1);
+  if (cache && slash > 0 && last !== '' && last !== '.' && last !== '..') {
+    // One judgement resolves many names in the same folders (the 500 matches of a wildcard):
+    // the folder once, through the cache, then only the last name.
+    const parent = resolveReal(abs.slice(0, slash), cache);
+    result = parent === null ? null : walkFrom(parent, [last], { hops: 0 });
+  } else result = walk(abs, { hops: 0 });
   cache?.set(abs, result);
   return result;
 }
 
 function walk(abs: string, state: { hops: number }): string | null {
-  const parts = abs.split('/');
-  let cur = '/';
+  return walkFrom('/', abs.split('/'), state);
+}
+
+/** Resolves `parts` below `cur`, a real path. */
+function walkFrom(cur: string, parts: readonly string[], state: { hops: number }): string | null {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (part === '' || part === '.') continue;
@@ -175,9 +186,17 @@ function walk(abs: string, state: { hops: number }): string | null {
   return cur;
 }
 
+/** An absolute path with no empty, `.` or `..` segment and no trailing slash (or `/` itself). */
+const NORMAL_ABS = /^(?:\/|(?:\/(?!\.\.?(?:\/|$))[^/]+)+)$/;
+
 /** `child` relative to `base` when inside it ('' for base itself), else null. */
 export function relInside(base: string, child: string): string | null {
   if (child === base) return '';
+  // The common case without path.relative's normalising: both already normal absolute paths.
+  if (NORMAL_ABS.test(base) && NORMAL_ABS.test(child)) {
+    const prefix = base === '/' ? '/' : `${base}/`;
+    return child.startsWith(prefix) ? child.slice(prefix.length) : null;
+  }
   const rel = posix.relative(base, child);
   if (rel === '' || rel === '..' || rel.startsWith('../') || posix.isAbsolute(rel)) return null;
   return rel;

@@ -8,6 +8,7 @@ import type { CheckParams, RunOutcome, RunParams } from '../../protocol/requests
 import type { AuditLog } from '../audit/log';
 import type { Logger } from '../taskContext';
 import { AlwaysAllowStore } from './alwaysAllow';
+import { configOverrideEnv } from './gitConfig';
 import type { PolicyLoader } from './policyLayers';
 import { literalCommand } from './parse';
 import { judgeCommand, judgeEdit, type JudgeContext } from './policy';
@@ -159,6 +160,7 @@ export async function run(
       verdict: verdict.verdict,
       reasons: verdict.reasons,
       ruleIds: verdict.rules.map((r) => r.id),
+      ...(verdict.runs !== undefined ? { runs: verdict.runs } : {}),
     },
   });
   judged.catch(() => undefined); // awaited below or by the runner
@@ -185,6 +187,7 @@ export async function run(
           approvalId,
           runId: params.runId,
           command: params.command,
+          ...(verdict.runs !== undefined ? { runs: verdict.runs, expansions: verdict.expansions } : {}),
           cwd: params.cwd,
           reasons: verdict.reasons.length ? verdict.reasons : ['This command needs approval.'],
           rules: verdict.rules.map(({ id, layer, justification }) => ({ id, layer, justification })),
@@ -248,10 +251,13 @@ export async function run(
 
   const sandbox = await ports.sandbox();
   const policy = judge.policy;
+  // Run what was judged: the text with every wildcard NAVI expanded replaced by the names it
+  // judged (quoted, so bash expands nothing again), or the text itself when it had none.
+  const text = verdict.runs ?? params.command;
   const result = await runCommand(
     {
-      command: params.command,
-      argv: literalCommand(params.command) ?? undefined,
+      command: text,
+      argv: literalCommand(text) ?? undefined,
       cwd: judge.cwd,
       workspaceRoot: workspace,
       timeoutMs: params.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -264,7 +270,9 @@ export async function run(
       hiddenPaths: policy.hiddenPaths,
       sandbox: sandbox.available,
       logDir: ports.logDir,
-      ...(ctx.task?.extraEnv ? { extraEnv: ctx.task.extraEnv } : {}),
+      // The git settings the verdict turns off (core.fsmonitor…), as GIT_CONFIG_COUNT/KEY/VALUE
+      // after any the task sets itself.
+      ...withExtraEnv(configOverrideEnv(verdict.configOverrides, ctx.task?.extraEnv)),
       ...(ctx.task?.writableDirs ? { writableDirs: ctx.task.writableDirs } : {}),
       ...(ctx.task?.cacheDir ? { cacheDir: ctx.task.cacheDir } : {}),
     },
@@ -294,6 +302,10 @@ export async function run(
         ? `exit ${result.exitCode}`
         : `killed by ${result.signal}`;
   return outcome({ verdict, decision, ran: true, result, message: `Ran ${where}: ${how}.` });
+}
+
+function withExtraEnv(env: Record<string, string> | undefined): { extraEnv?: Record<string, string> } {
+  return env ? { extraEnv: env } : {};
 }
 
 /**

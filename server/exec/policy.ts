@@ -20,6 +20,7 @@ import { ErrorCodes, NaviError } from '../../protocol/errors';
 import {
   DETECTORS,
   PolicyFile,
+  type ConfigOverride,
   type DetectorId,
   type Effect,
   type PolicyRule,
@@ -445,6 +446,8 @@ export async function judgeCommand(text: string, ctx: JudgeContext): Promise<Ver
   }
   for (const d of decided) if (RISK[d.risk] > RISK[risk]) risk = d.risk;
   if (verdict === 'deny') risk = 'high';
+  const overrides = configOverrides(decided, verdict);
+  for (const o of overrides) if (!reasons.includes(o.reason)) reasons.push(o.reason);
   return {
     verdict,
     reasons,
@@ -452,7 +455,32 @@ export async function judgeCommand(text: string, ctx: JudgeContext): Promise<Ver
     commands: decided.map((d) => ({ argv: d.j.argv, verdict: d.effect, reasons: d.reasons })),
     network: decided.some((d) => d.j.network),
     risk,
+    ...(classification.expansions.length > 0
+      ? {
+          expansions: classification.expansions.map((e) => ({
+            pattern: e.pattern,
+            names: e.words.map((w) => w.value!),
+          })),
+        }
+      : {}),
+    ...(classification.runs !== null ? { runs: classification.runs } : {}),
+    ...(overrides.length > 0 ? { configOverrides: overrides } : {}),
   };
+}
+
+/**
+ * The git settings NAVI gives the command when it runs (classify.ts JudgedCommand.configOverrides):
+ * one per key, from every node (script bodies included: the environment reaches them too). None
+ * for a command that does not run.
+ */
+function configOverrides(decided: readonly Decided[], verdict: Effect): ConfigOverride[] {
+  if (verdict === 'deny') return [];
+  const out: ConfigOverride[] = [];
+  for (const d of decided)
+    for (const o of d.j.configOverrides)
+      if (!out.some((x) => x.key.toLowerCase() === o.key.toLowerCase() && x.value === o.value))
+        out.push({ key: o.key, value: o.value, reason: o.reason });
+  return out;
 }
 
 /**

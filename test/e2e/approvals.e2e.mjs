@@ -2,7 +2,7 @@
 // it, Allow once runs it (in the sandbox), and the audit trail exported from the palette shows
 // both decisions, in order, with who made them.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { useSession } from './lib/session.mjs';
 import { naviView, openNaviContainer, screenshot, startCommand, waitForText } from './lib/workbench.mjs';
@@ -35,7 +35,10 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
     await openNaviContainer(page);
     const view = naviView(page);
     await view.locator('[data-testid="scan-button"]').waitFor({ state: 'visible' }); // the panel is up
-    await runInNavi(page, marker('denied.txt'));
+    // A wildcard among the arguments, in a folder with an option-like name: the card shows what
+    // it stands for (NAVI judges and runs exactly those names).
+    writeFileSync(path.join(getSession().fixture.dir, 'src', '-rf'), '');
+    await runInNavi(page, `${marker('denied.txt')} src/*`);
 
     const card = view.locator('[data-testid="approval"]');
     await card.waitFor({ state: 'visible', timeout: 60_000 });
@@ -45,6 +48,11 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
     assert.match(text, /high risk/i, 'the risk is shown');
     assert.match(text, /builtin:interpreter-inline/, 'the rule that asked is shown');
     assert.match(text, /Denied automatically in \d+:\d\d/, 'the timeout countdown is shown');
+    assert.match(
+      await card.locator('[data-testid="approval-expansions"]').innerText(),
+      /src\/\* → src\/-rf src\/index\.js/,
+      'the wildcard is shown with the names it stands for',
+    );
     await screenshot(page, 'approval-pending');
 
     await card.locator('[data-testid="approve-deny"]').click();
@@ -127,7 +135,7 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
     assert.deepEqual(
       decisions.map((d) => [d.type, d.command]),
       [
-        ['command.denied', marker('denied.txt')],
+        ['command.denied', `${marker('denied.txt')} src/*`],
         ['command.approved', marker('allowed.txt')],
       ],
       'the denial, then the approval, each linked to its command',

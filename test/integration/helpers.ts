@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { probeSandbox } from '../../server/exec/sandbox';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const SERVER = path.join(REPO, 'dist', 'server.js');
@@ -55,4 +56,18 @@ export function runCli(
 /** A Stripe-format live key built at run time, so this repository holds no secret-looking literal. */
 export function fakeStripeKey(): string {
   return ['sk', 'live', 'Q7x9Lm2Pw4Rt6Yu8Io0As3Df'].join('_');
+}
+
+/**
+ * For a suite's `before`: skips the suite where bubblewrap cannot run (saying why), and fails it
+ * in CI, which must run it.
+ */
+export async function requireSandbox(suite: Mocha.Context): Promise<void> {
+  const probe = await probeSandbox();
+  if (probe.available) return;
+  const message = `the bubblewrap sandbox is not available here: ${probe.reason}`;
+  if (process.env.CI)
+    throw new Error(`${message}. CI must run these tests (install the bubblewrap package).`);
+  console.warn(`      skipping: ${message}`);
+  suite.skip();
 }

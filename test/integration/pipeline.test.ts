@@ -6,9 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Verdict } from '../../protocol/policy';
 import { RunOutcome } from '../../protocol/requests';
-import { probeSandbox } from '../../server/exec/sandbox';
 import { liveProcesses, waitFor } from '../fixtures/processes';
-import { CLI, requireBuild, runCli, tempDir, writeFiles, type RunResult } from './helpers';
+import { CLI, requireBuild, runCli, tempDir, writeFiles, type RunResult, requireSandbox } from './helpers';
 
 // `navi check` and `navi run` as a user runs them: the real CLI, the real agent, real git and
 // the real bubblewrap sandbox. Every test has its own workspace (a git repository), state folder
@@ -50,13 +49,7 @@ describe('navi check and navi run (the command pipeline in a terminal)', functio
 
   before(async function () {
     requireBuild();
-    const probe = await probeSandbox();
-    if (!probe.available) {
-      const message = `the bubblewrap sandbox is not available here: ${probe.reason}`;
-      if (process.env.CI) throw new Error(`${message}. CI must run these tests (install bubblewrap).`);
-      console.warn(`      skipping the pipeline tests: ${message}`);
-      this.skip();
-    }
+    await requireSandbox(this);
   });
 
   beforeEach(() => {

@@ -6,9 +6,9 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunRequest, type RunResult, runCommand } from '../../server/exec/runner';
-import { probeSandbox } from '../../server/exec/sandbox';
 import { fakeSecrets } from '../fixtures/builders';
 import { liveProcesses, uniqueSleep, waitFor } from '../fixtures/processes';
+import { requireSandbox } from './helpers';
 
 // The command runner against the real bubblewrap: network, file system, git metadata, hidden
 // paths, process cleanup, environment, redaction and memory. Without bubblewrap these tests fail
@@ -23,14 +23,7 @@ describe('command runner in the bubblewrap sandbox', function () {
   let logDir: string;
 
   before(async function () {
-    const probe = await probeSandbox();
-    if (!probe.available) {
-      const message = `the bubblewrap sandbox is not available here: ${probe.reason}`;
-      if (process.env.CI)
-        throw new Error(`${message}. CI must run the sandbox tests (install the bubblewrap package).`);
-      console.warn(`      skipping the sandbox tests: ${message}`);
-      this.skip();
-    }
+    await requireSandbox(this);
   });
 
   beforeEach(() => {

@@ -1,4 +1,5 @@
 import type { ApprovalDecision, ApprovalParams } from '../../protocol/approvals';
+import { describeExpansion } from '../../protocol/display';
 import { button, h } from '../dom';
 
 export type PendingApproval = ApprovalParams & { expiresAt: number };
@@ -30,6 +31,14 @@ function renderApproval(a: PendingApproval, decide: (id: string, d: ApprovalDeci
     h('pre', { className: 'command', testid: 'approval-command' }, a.command),
     h('div', { className: 'muted' }, 'in ', h('code', {}, a.cwd)),
     h('ul', { className: 'reasons' }, ...a.reasons.map((r) => h('li', {}, r))),
+    a.expansions?.length
+      ? h(
+          'div',
+          { className: 'expansions', testid: 'approval-expansions' },
+          h('p', { className: 'muted' }, 'Wildcards (judged and run as exactly these names):'),
+          ...a.expansions.map((e) => h('div', {}, h('code', {}, describeExpansion(e)))),
+        )
+      : null,
     a.rules.length
       ? h(
           'p',

@@ -803,24 +803,25 @@ const sevenZip: ToolSpec = {
   },
 };
 
+/** Options of cp, mv and install that take a value (knowledge/overwrite.ts reads them too). */
+export const COPY_VALUE_OPTIONS: readonly string[] = [
+  '-t',
+  '--target-directory',
+  '-S',
+  '--suffix',
+  '-m',
+  '--mode',
+  '-o',
+  '--owner',
+  '-g',
+  '--group',
+];
+
 /** cp, mv, install: sources are read (mv also removes them), the destination is written. */
 const copier = (moves: boolean): ToolSpec => ({
   riskyOptions: true,
   judge(t) {
-    const args = parseArgs(t.values, {
-      withValue: [
-        '-t',
-        '--target-directory',
-        '-S',
-        '--suffix',
-        '-m',
-        '--mode',
-        '-o',
-        '--owner',
-        '-g',
-        '--group',
-      ],
-    });
+    const args = parseArgs(t.values, { withValue: COPY_VALUE_OPTIONS });
     t.changes();
     const target = optionValues(args, '-t', '--target-directory')[0];
     const ops = operands(args);
@@ -842,6 +843,9 @@ const copier = (moves: boolean): ToolSpec => ({
   },
 });
 
+/** Options of ln that take a value. */
+export const LN_VALUE_OPTIONS: readonly string[] = ['-t', '--target-directory', '-S', '--suffix'];
+
 /**
  * ln: the link is written. A hard link to a file outside the workspace would let later edits
  * change that file (realpath cannot see hard links), so it is refused; a symlink out of the
@@ -850,7 +854,7 @@ const copier = (moves: boolean): ToolSpec => ({
 const ln: ToolSpec = {
   riskyOptions: true,
   judge(t) {
-    const args = parseArgs(t.values, { withValue: ['-t', '--target-directory', '-S', '--suffix'] });
+    const args = parseArgs(t.values, { withValue: LN_VALUE_OPTIONS });
     t.changes();
     const symbolic = hasOption(args, '-s', '--symbolic');
     const dir = optionValues(args, '-t', '--target-directory')[0];
@@ -909,30 +913,31 @@ const dd: ToolSpec = {
   },
 };
 
+/** Options of sort that take a value. */
+export const SORT_VALUE_OPTIONS: readonly string[] = [
+  '-o',
+  '--output',
+  '-T',
+  '--temporary-directory',
+  '-k',
+  '--key',
+  '-t',
+  '--field-separator',
+  '-S',
+  '--buffer-size',
+  '--compress-program',
+  '--files0-from',
+  '--batch-size',
+  '--parallel',
+  '--random-source',
+];
+
 /** sort: -o writes, --compress-program runs a program. */
 const sort: ToolSpec = {
   readOnly: true,
   riskyOptions: true,
   judge(t) {
-    const args = parseArgs(t.values, {
-      withValue: [
-        '-o',
-        '--output',
-        '-T',
-        '--temporary-directory',
-        '-k',
-        '--key',
-        '-t',
-        '--field-separator',
-        '-S',
-        '--buffer-size',
-        '--compress-program',
-        '--files0-from',
-        '--batch-size',
-        '--parallel',
-        '--random-source',
-      ],
-    });
+    const args = parseArgs(t.values, { withValue: SORT_VALUE_OPTIONS });
     for (const a of options(args)) {
       if (a.valueIndex === null) continue;
       if (a.name === '-o' || a.name === '--output') t.write(t.optionWord(a));
@@ -943,11 +948,23 @@ const sort: ToolSpec = {
   },
 };
 
+/** Options of uniq and xxd that take a value. */
+export const SECOND_OPERAND_OUT_VALUE_OPTIONS: readonly string[] = [
+  '-f',
+  '-s',
+  '-w',
+  '-c',
+  '-g',
+  '-l',
+  '-o',
+  '-n',
+];
+
 /** Tools whose second operand is an output file: uniq IN OUT, xxd IN OUT. */
 const secondOperandOut: ToolSpec = {
   readOnly: true,
   judge(t) {
-    const args = parseArgs(t.values, { withValue: ['-f', '-s', '-w', '-c', '-g', '-l', '-o', '-s', '-n'] });
+    const args = parseArgs(t.values, { withValue: SECOND_OPERAND_OUT_VALUE_OPTIONS });
     for (const a of options(args)) if (a.valueIndex !== null) t.notPaths(a.valueIndex);
     const ops = operands(args);
     if (ops[1]) t.write(t.args[ops[1].index]!);

@@ -2,9 +2,12 @@
  * git. Most sub-commands read, some change the repository, some use the network, and a few
  * settings make any git command run a program. Global options are read before the
  * sub-command so `git -c core.pager=… log` cannot pass as a read-only `log` (Codex's
- * find_git_subcommand skips `-c` for the same reason).
+ * find_git_subcommand skips `-c` for the same reason). The tables of sub-commands and settings
+ * are in gitKeys.ts; the repository's own configuration is judged by gitRepository.ts.
  */
 
+import { gitKeyRisk, NETWORK, READ, STATE } from './gitKeys';
+import { judgeAlias, judgeRepositories, knownSub } from './gitRepository';
 import {
   hasOption,
   operands,
@@ -12,200 +15,16 @@ import {
   optionValues,
   parseArgs,
   type Arg,
+  type GitWhere,
   type ToolCall,
   type ToolSpec,
 } from './types';
-
-/** Settings that make git run a program (or load settings from elsewhere). */
-const EXEC_KEYS: readonly RegExp[] = [
-  /^core\.(pager|editor|sshcommand|fsmonitor|hookspath|askpass|gitproxy|alternaterefscommand|worktree)$/,
-  /^diff\.external$/,
-  /^diff\..+\.(textconv|command)$/,
-  /^merge\..+\.driver$/,
-  /^filter\..+\.(clean|smudge|process)$/,
-  /^alias\./,
-  /^pager\./,
-  /^sequence\.editor$/,
-  /^gpg\.(program|.+\.program)$/,
-  /^credential\.(helper|.+\.helper)$/,
-  /^sendemail\./,
-  /^uploadpack\.packobjectshook$/,
-  /^remote\..+\.(receivepack|uploadpack|vcs|proxy)$/,
-  /^include\.path$/,
-  /^includeif\..+\.path$/,
-  /^(web|browser|man|instaweb|difftool|mergetool)\./,
-  /^interactive\.difffilter$/,
-  /^protocol\.(allow|.+\.allow)$/,
-  /^url\..+\.(insteadof|pushinsteadof)$/,
-  /^http\.(proxy|.+\.proxy|sslverify|sslcainfo)$/,
-  /^core\.(sshcommand)$/,
-  /^ssh\.variant$/,
-  /^safe\.directory$/,
-  /^receive\.procreceiverefs$/,
-  /^submodule\..+\.update$/,
-  /^init\.templatedir$/,
-];
-
-/** Settings that only change output. */
-const SAFE_KEYS: readonly RegExp[] = [
-  /^color\./,
-  /^core\.(quotepath|autocrlf|safecrlf|eol|abbrev|filemode|ignorecase|precomposeunicode)$/,
-  /^log\./,
-  /^format\.(pretty|date)$/,
-  /^diff\.(noprefix|renames|algorithm|colormoved|context|mnemonicprefix|relative|statgraphwidth|indentheuristic|submodule)$/,
-  /^advice\./,
-  /^user\.(name|email)$/,
-  /^init\.defaultbranch$/,
-  /^column\./,
-  /^status\./,
-  /^blame\./,
-  /^grep\.(linenumber|extendedregexp|patterntype|column|fullname)$/,
-  /^i18n\./,
-  /^pull\.(rebase|ff)$/,
-  /^push\.(default|autosetupremote)$/,
-  /^fetch\.prune$/,
-  /^commit\.(gpgsign|verbose)$/,
-  /^tag\.gpgsign$/,
-  /^rerere\.enabled$/,
-  /^maintenance\./,
-  /^gc\.auto$/,
-];
-
-/** Lower-cases the section and key of `section.sub.key` (the subsection keeps its case). */
-function normaliseKey(key: string): string {
-  const first = key.indexOf('.');
-  const last = key.lastIndexOf('.');
-  if (first < 0) return key.toLowerCase();
-  if (first === last) return key.toLowerCase();
-  return `${key.slice(0, first).toLowerCase()}${key.slice(first, last)}${key.slice(last).toLowerCase()}`;
-}
-
-export function gitKeyRisk(key: string): 'exec' | 'safe' | 'unknown' {
-  const k = normaliseKey(key);
-  const lower = k.toLowerCase();
-  if (EXEC_KEYS.some((r) => r.test(lower))) return 'exec';
-  if (SAFE_KEYS.some((r) => r.test(lower))) return 'safe';
-  return 'unknown';
-}
 
 function judgeKey(t: ToolCall, key: string, how: string): void {
   const risk = gitKeyRisk(key);
   if (risk === 'exec') t.deny('git-config-exec', `${how} sets ${key}, a git setting that runs a program`);
   else if (risk === 'unknown') t.ask('git-state', `${how} sets ${key}`);
 }
-
-const READ = new Set([
-  'status',
-  'log',
-  'diff',
-  'show',
-  'blame',
-  'annotate',
-  'shortlog',
-  'describe',
-  'rev-parse',
-  'rev-list',
-  'ls-files',
-  'ls-tree',
-  'cat-file',
-  'merge-base',
-  'name-rev',
-  'for-each-ref',
-  'show-ref',
-  'show-branch',
-  'count-objects',
-  'whatchanged',
-  'version',
-  'help',
-  'check-ignore',
-  'check-attr',
-  'check-ref-format',
-  'check-mailmap',
-  'var',
-  'cherry',
-  'range-diff',
-  'diff-tree',
-  'diff-files',
-  'diff-index',
-  'grep',
-  'verify-commit',
-  'verify-tag',
-  'verify-pack',
-  'fsck',
-  'get-tar-commit-id',
-  'interpret-trailers',
-  'column',
-  'stripspace',
-  'patch-id',
-  'mailinfo',
-  'fmt-merge-msg',
-]);
-
-const STATE = new Set([
-  'add',
-  'commit',
-  'checkout',
-  'switch',
-  'restore',
-  'reset',
-  'rm',
-  'mv',
-  'merge',
-  'rebase',
-  'cherry-pick',
-  'revert',
-  'am',
-  'apply',
-  'clean',
-  'init',
-  'gc',
-  'prune',
-  'repack',
-  'pack-refs',
-  'update-index',
-  'update-ref',
-  'symbolic-ref',
-  'replace',
-  'filter-branch',
-  'commit-tree',
-  'write-tree',
-  'read-tree',
-  'mktag',
-  'mktree',
-  'hash-object',
-  'sparse-checkout',
-  'maintenance',
-  'lfs',
-  'stage',
-  'mergetool',
-  'difftool',
-  'merge-file',
-  'format-patch',
-  'bundle',
-  'archive',
-  'checkout-index',
-  'unpack-objects',
-  'index-pack',
-  'pack-objects',
-  'prune-packed',
-  'multi-pack-index',
-  'commit-graph',
-  'rerere',
-  'citool',
-  'gui',
-]);
-
-const NETWORK = new Set([
-  'fetch',
-  'pull',
-  'push',
-  'clone',
-  'ls-remote',
-  'submodule',
-  'send-email',
-  'request-pull',
-  'daemon',
-]);
 
 /** Global options that take a separate value. */
 const GLOBAL_VALUE = new Set([
@@ -244,6 +63,10 @@ export const gitTool: ToolSpec = {
     const v = t.values;
     let i = 0;
     let dirOption = false;
+    // Where git looks for the repository (-C, --git-dir, --work-tree, --bare), to read its settings.
+    const where: GitWhere = { chdir: [] };
+    let dynamicDir = false;
+    let help = false;
     for (; i < v.length; i++) {
       const a = v[i];
       if (a === null || a === undefined) {
@@ -273,6 +96,10 @@ export const gitTool: ToolSpec = {
         case '--git-dir':
         case '--work-tree': {
           dirOption = true;
+          if (value === null) dynamicDir = true;
+          else if (name === '-C') where.chdir.push(value);
+          else if (name === '--git-dir') where.gitDir = value;
+          else where.workTree = value;
           const abs = value === null ? null : t.resolve(value);
           if (abs === null)
             t.ask('dynamic-argument', `git ${name} points at a folder only known when it runs`);
@@ -284,7 +111,7 @@ export const gitTool: ToolSpec = {
           else if (name === '--git-dir' && !/(^|\/)\.git\/?$/.test(value!))
             t.ask(
               'git-outside-workspace',
-              `git --git-dir ${value} uses a repository whose settings NAVI has not checked`,
+              `git --git-dir ${value} uses a repository other than the workspace's own .git folder`,
             );
           void valueWord;
           break;
@@ -297,13 +124,17 @@ export const gitTool: ToolSpec = {
         case '--paginate':
           t.ask('git-pager', 'git --paginate starts a pager program');
           break;
-        case '--version':
+        case '--bare':
+          where.bare = true;
+          break;
         case '--help':
+          help = true;
+          break;
+        case '--version':
         case '-h':
         case '-v':
         case '-P':
         case '--no-pager':
-        case '--bare':
         case '--no-replace-objects':
         case '--literal-pathspecs':
         case '--glob-pathspecs':
@@ -326,11 +157,19 @@ export const gitTool: ToolSpec = {
     }
     void dirOption;
     const sub = v[i];
-    if (sub === undefined || sub === null) return;
+    // The repositories git would use, with their settings (read, never run).
+    const found = dynamicDir ? null : t.gitRepositories(where);
+    if (sub === undefined || sub === null) {
+      if (help && found) judgeRepositories(t, 'help', [], found);
+      return;
+    }
     t.notPaths(i);
     const restValues = v.slice(i + 1);
     const at = i + 1;
+    if (found && !knownSub(sub) && judgeAlias(t, i, sub, found)) return;
     judgeSubcommand(t, sub, restValues, at);
+    // `git CMD --help` shows the manual (man.viewer, help.browser…), it does not run CMD.
+    if (found) judgeRepositories(t, help || restValues[0] === '--help' ? 'help' : sub, restValues, found);
   },
 };
 

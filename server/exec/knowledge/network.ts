@@ -339,45 +339,46 @@ const ssh: ToolSpec = {
   },
 };
 
+/** Options of rsync that take a value (knowledge/overwrite.ts reads them too). */
+export const RSYNC_VALUE_OPTIONS: readonly string[] = [
+  '-e',
+  '--rsh',
+  '--rsync-path',
+  '--exclude',
+  '--include',
+  '--exclude-from',
+  '--include-from',
+  '--files-from',
+  '--password-file',
+  '-f',
+  '--filter',
+  '--log-file',
+  '--backup-dir',
+  '--suffix',
+  '-T',
+  '--temp-dir',
+  '--chmod',
+  '--port',
+  '--bwlimit',
+  '--timeout',
+  '--partial-dir',
+  '--compare-dest',
+  '--copy-dest',
+  '--link-dest',
+  '--out-format',
+  '--info',
+  '--debug',
+  '-B',
+  '--block-size',
+  '--max-size',
+  '--min-size',
+  '--config',
+];
+
 const rsync: ToolSpec = {
   riskyOptions: true,
   judge(t) {
-    const args = parseArgs(t.values, {
-      withValue: [
-        '-e',
-        '--rsh',
-        '--rsync-path',
-        '--exclude',
-        '--include',
-        '--exclude-from',
-        '--include-from',
-        '--files-from',
-        '--password-file',
-        '-f',
-        '--filter',
-        '--log-file',
-        '--backup-dir',
-        '--suffix',
-        '-T',
-        '--temp-dir',
-        '--chmod',
-        '--port',
-        '--bwlimit',
-        '--timeout',
-        '--partial-dir',
-        '--compare-dest',
-        '--copy-dest',
-        '--link-dest',
-        '--out-format',
-        '--info',
-        '--debug',
-        '-B',
-        '--block-size',
-        '--max-size',
-        '--min-size',
-        '--config',
-      ],
-    });
+    const args = parseArgs(t.values, { withValue: RSYNC_VALUE_OPTIONS });
     for (const a of options(args)) if (a.valueIndex !== null) t.notPaths(a.valueIndex);
     for (const e of optionValues(args, '-e', '--rsh')) {
       const words = (e.value ?? '').trim().split(/\s+/);

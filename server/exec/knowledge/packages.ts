@@ -6,6 +6,7 @@
  */
 
 import type { Word } from '../parse';
+import { cargoProjectConfig, jsManagerProjectConfig, npmProjectConfig } from './projectConfig';
 import {
   hasOption,
   operands,
@@ -220,6 +221,8 @@ const npm: ToolSpec = {
     npmGlobalOptions(t, all);
     const ops = operands(all);
     const verbOp = ops[0];
+    // .npmrc settings in the workspace that make npm run a program (script-shell…).
+    npmProjectConfig(t, verbOp?.value);
     if (!verbOp) return; // `npm --version`, `npm -v`
     const verb = verbOp.value;
     if (verb === null) {
@@ -410,6 +413,36 @@ const PNPM_NETWORK = new Set([
   'search',
 ]);
 
+/** Verbs of yarn and pnpm that run no package.json script. */
+const NO_SCRIPTS = new Set([
+  'list',
+  'ls',
+  'll',
+  'la',
+  'why',
+  'bin',
+  'root',
+  'help',
+  'licenses',
+  'explain',
+  'constraints',
+  'store',
+  'config',
+  'set',
+  'info',
+  'view',
+  'outdated',
+  'audit',
+  'npm',
+  'login',
+  'logout',
+  'whoami',
+  'search',
+  'owner',
+  'tag',
+  'team',
+]);
+
 /** yarn, pnpm and bun share a shape: install verbs, dlx, exec, run, and scripts by bare name. */
 function jsManager(t: ToolCall, manager: 'yarn' | 'pnpm' | 'bun'): void {
   const all = parseArgs(t.values, {
@@ -436,6 +469,15 @@ function jsManager(t: ToolCall, manager: 'yarn' | 'pnpm' | 'bun'): void {
   }
   const ops = operands(all);
   const verbOp = ops[0];
+  // Files in the workspace that name a program yarn or pnpm runs (yarnPath, .pnpmfile.cjs…).
+  jsManagerProjectConfig(
+    t,
+    manager,
+    verbOp?.value,
+    verbOp === undefined
+      ? manager === 'yarn' && !hasOption(all, '--version', '-v', '--help', '-h')
+      : verbOp.value === null || !NO_SCRIPTS.has(verbOp.value),
+  );
   if (!verbOp) {
     if (manager === 'yarn' && !hasOption(all, '--version', '-v', '--help', '-h'))
       npmInstall(t, 'yarn', 'install', all, []);
@@ -651,6 +693,8 @@ const cargo: ToolSpec = {
   noPaths: true,
   judge(t) {
     const verb = t.values.find((v) => v === null || !v.startsWith('-'));
+    // An alias in .cargo/config.toml, a toolchain from the workspace (rust-toolchain.toml path).
+    if (verb !== null) cargoProjectConfig(t, verb);
     if (
       verb === undefined ||
       ['version', 'help', 'locate-project', 'pkgid', 'verify-project', 'read-manifest'].includes(verb ?? '')

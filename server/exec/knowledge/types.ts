@@ -5,7 +5,41 @@
  */
 
 import type { DetectorId } from '../../../protocol/policy';
+import type { GitRepository } from '../gitConfig';
 import type { CommandNode, Word } from '../parse';
+
+/** Where git looks for its repository: `-C` folders in order, `--git-dir`, `--work-tree`, `--bare`. */
+export interface GitWhere {
+  chdir: string[];
+  gitDir?: string;
+  workTree?: string;
+  bare?: boolean;
+}
+
+/**
+ * The repositories a git command would use (one per folder it may run in) with everything git
+ * reads from them, or why NAVI cannot tell which one. `show` names a file in a reason.
+ */
+export type GitRepositories =
+  | { unknown: string }
+  | {
+      repos: GitRepository[];
+      show(abs: string): string;
+      /** A file the policy hides (hiddenPaths): reasons do not show its values. */
+      hidden(abs: string): boolean;
+    };
+
+/** A git setting NAVI gives git for this command (GIT_CONFIG_KEY/VALUE) so that it runs nothing. */
+export interface NeutralisedSetting {
+  key: string;
+  value: string;
+  /** The file that set what this turns off, as reasons show it. */
+  file: string;
+  /** "NAVI turns off core.fsmonitor (set in .git/config) for this command". */
+  reason: string;
+  /** The ask when NAVI cannot turn it off (the command changes git's environment itself). */
+  ask: string;
+}
 
 export interface ToolCall {
   /** Program name (the basename for an absolute path in a trusted system directory). */
@@ -55,7 +89,20 @@ export interface ToolCall {
   resolve(target: string): string | null;
   /** Whether an absolute path is inside the workspace (after symlinks). */
   inWorkspace(abs: string): boolean;
+  /** The repositories git would use from the command's working folder, their settings read without running anything. */
+  gitRepositories(where: GitWhere): GitRepositories;
+  /** Runs the command with this git setting (GIT_CONFIG_COUNT…) so that something the repository configures does not run. */
+  neutralise(setting: NeutralisedSetting): void;
+  /**
+   * Workspace files with these names (`.npmrc`, `.cargo/config.toml`) in the command's working
+   * folder and each folder above it up to the workspace root, nearest first, read as text (at
+   * most 256 KiB each; never executed). `unknown` when the working folder is only known when it runs.
+   */
+  projectFiles(names: readonly string[]): ProjectFiles;
 }
+
+export type ProjectFiles =
+  { unknown: true } | { files: { abs: string; name: string; show: string; text: string }[] };
 
 export interface ToolSpec {
   /** Only reads files and prints (the judge reports the options that change this). */

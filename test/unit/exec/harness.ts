@@ -9,7 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { Effect } from '../../../protocol/policy';
+import { AlwaysAllowStore } from '../../../server/exec/alwaysAllow';
+import type { PipelinePorts } from '../../../server/exec/pipeline';
 import { loadPolicyLayersAsync, type EffectivePolicy, type JudgeContext } from '../../../server/exec/policy';
+import { FilePolicyLoader } from '../../../server/exec/policyLayers';
+import { silentLogger } from '../../../server/taskContext';
 
 export const Case = z.object({
   input: z.string(),
@@ -166,4 +170,23 @@ export class Fixture {
   dispose(): void {
     fs.rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/**
+ * The command pipeline's real ports with their state under `<root>/state` and the home folder at
+ * `<root>/home`; the test plays the audit log, the person who answers and the sandbox probe.
+ */
+export function pipelinePorts(
+  root: string,
+  own: Pick<PipelinePorts, 'audit' | 'requestApproval' | 'sandbox'>,
+): PipelinePorts {
+  return {
+    policies: new FilePolicyLoader({}),
+    alwaysAllow: new AlwaysAllowStore(path.join(root, 'state', 'always-allow.json')),
+    logDir: path.join(root, 'state', 'logs'),
+    approvalTimeoutMs: 60_000,
+    home: path.join(root, 'home'),
+    log: silentLogger,
+    ...own,
+  };
 }

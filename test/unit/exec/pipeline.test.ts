@@ -6,12 +6,10 @@ import type { AuditEvent } from '../../../protocol/audit';
 import { ErrorCodes, NaviError } from '../../../protocol/errors';
 import type { RunParams } from '../../../protocol/requests';
 import { openAuditLog, type AuditLog } from '../../../server/audit/log';
-import { AlwaysAllowStore } from '../../../server/exec/alwaysAllow';
 import { run, type PipelinePorts } from '../../../server/exec/pipeline';
-import { FilePolicyLoader } from '../../../server/exec/policyLayers';
 import { probeSandbox } from '../../../server/exec/sandbox';
-import { silentLogger } from '../../../server/taskContext';
 import { tempDir } from '../../fixtures/builders';
+import { pipelinePorts } from './harness';
 
 // The pipeline's decisions with real parts (audit log, policy loader, always-allow store, runner)
 // and the client's answers played by the test. Without the OS sandbox here, so it runs anywhere:
@@ -42,20 +40,14 @@ describe('exec/pipeline', () => {
       if (failAppend(events)) throw new Error('disk full');
       return log.appendAll(events);
     };
-    ports = {
+    ports = pipelinePorts(root, {
       audit: { appendAll, append: async (event) => (await appendAll([event]))[0]! },
       requestApproval: (params, signal) => {
         asked.push(params);
         return answer(params, signal);
       },
-      policies: new FilePolicyLoader({}),
-      alwaysAllow: new AlwaysAllowStore(path.join(root, 'state', 'always-allow.json')),
       sandbox: async () => ({ available: false, reason: 'not used by these tests' }),
-      logDir: path.join(root, 'state', 'logs'),
-      approvalTimeoutMs: 60_000,
-      home: path.join(root, 'home'),
-      log: silentLogger,
-    };
+    });
   });
   afterEach(async () => {
     await log.close();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DETECTORS, PolicyFile, type DetectorId } from '../../../protocol/policy';
@@ -79,6 +80,8 @@ const SETUPS: Partial<
       policy?: () => Promise<EffectivePolicy>;
       context?: Partial<JudgeContext>;
       tainted?: string;
+      /** Prepares the fixture workspace (a real git repository with settings…). */
+      prepare?: (workspace: string) => void;
     }
   >
 > = {
@@ -91,6 +94,19 @@ const SETUPS: Partial<
   },
   'no-sandbox': { mentions: /without the sandbox/, context: { sandbox: false } },
   'restricted-mode': { mentions: /in Restricted Mode/, context: { trusted: false } },
+  'repo-config-exec': {
+    mentions: /`diff\.external = \.\/diff\.sh` in `\.git\/config`/,
+    prepare: (workspace) => {
+      const git = (...args: string[]) =>
+        execFileSync('git', args, {
+          cwd: workspace,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace, GIT_CONFIG_NOSYSTEM: '1' },
+          stdio: 'ignore',
+        });
+      git('init', '-q');
+      git('config', 'diff.external', './diff.sh');
+    },
+  },
 };
 
 describe('docs/policy.md', () => {
@@ -133,6 +149,7 @@ describe('docs/policy.md', () => {
         const fx = new Fixture();
         try {
           if (setup?.tainted) fx.tainted.add(setup.tainted);
+          setup?.prepare?.(fx.workspace);
           const policy = setup?.policy ? await setup.policy() : EMPTY_POLICY;
           const verdict = await judgeCommand(text, fx.context(policy, setup?.context));
           const fired = verdict.rules.map((r) => r.id);
