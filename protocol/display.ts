@@ -34,6 +34,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Quotes one word for bash so it stays one word: plain words as they are, others in single quotes. */
 export function shellQuote(word: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return singleQuote(word);
+}
+
+/** One word in single quotes for bash, whatever it holds (`'` written as `'\\''`). */
+export function singleQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -389,14 +389,6 @@ class Classifier {
         j.findings.push(
           finding('dynamic-argument', 'ask', `The argument ${w.raw} of ${name} is only known when it runs`),
         );
-      if (w.value !== null && w.glob && spec.riskyOptions && /^[*?[]/.test(w.value))
-        j.findings.push(
-          finding(
-            'dynamic-argument',
-            'ask',
-            `${w.raw} can expand to file names that ${name} would read as options`,
-          ),
-        );
       if (w.value === null || spec.inertArgs || spec.noPaths || skip.has(i) || w.processSubstitution) return;
       let value = w.value;
       if (value.startsWith('-')) {
@@ -451,24 +443,8 @@ class Classifier {
       );
       return;
     }
-    let values = [value];
-    if (word?.glob) {
-      const expanded = this.expandGlob(dirs, value);
-      if (expanded === null) {
-        j.findings.push(finding('dynamic-argument', 'ask', `NAVI cannot tell which files ${value} names`));
-        return;
-      }
-      values = expanded;
-    }
-    const { paths, unknown } = values.reduce(
-      (acc, v) => {
-        const r = this.resolveAll(dirs, v);
-        acc.paths.push(...r.paths);
-        acc.unknown ||= r.unknown;
-        return acc;
-      },
-      { paths: [] as string[], unknown: false },
-    );
+    // Wildcards reach here already expanded by the parser (parse.ts, glob.ts): one path per word.
+    const { paths, unknown } = this.resolveAll(dirs, value);
     if (unknown)
       j.findings.push(
         finding(
@@ -542,7 +518,6 @@ class Classifier {
     into?: { names: readonly string[]; folder: boolean },
   ): void {
     if (file === null || word?.value === null || word?.processSubstitution) return;
-    const values = word?.glob ? (this.expandGlob(dirs, file) ?? []) : [file];
     const check = (abs: string) => {
       const c = checkWrite(abs, this.env);
       if (c.kind !== 'ok' && c.kind !== 'sensitive') return;
@@ -554,23 +529,16 @@ class Classifier {
       if (!j.findings.some((f) => f.reason === reason))
         j.findings.push(finding('destructive', 'ask', reason));
     };
-    for (const value of values)
-      for (const abs of this.resolveAll(dirs, value).paths) {
-        if (!into) check(abs);
-        else if (isDirectory(abs)) for (const name of into.names) check(`${abs}/${name}`);
-        else if (!into.folder) check(abs);
-      }
+    for (const abs of this.resolveAll(dirs, file).paths) {
+      if (!into) check(abs);
+      else if (isDirectory(abs)) for (const name of into.names) check(`${abs}/${name}`);
+      else if (!into.folder) check(abs);
+    }
   }
 
   read(j: JudgedCommand, dirs: CwdCandidates, target: Word | string): void {
-    const word = typeof target === 'string' ? null : target;
-    let value = typeof target === 'string' ? target : target.value;
+    const value = typeof target === 'string' ? target : target.value;
     if (value === null) return;
-    if (word?.glob) {
-      // Check the folder the pattern lists: `~/.ssh/*` reads ~/.ssh.
-      const cut = value.search(/[*?[]/);
-      value = value.slice(0, cut).replace(/[^/]*$/, '') || '.';
-    }
     for (const abs of this.resolveAll(dirs, value).paths) {
       const c = checkRead(abs, this.env);
       switch (c.kind) {
@@ -602,33 +570,6 @@ class Classifier {
   }
 
   /** Expands a write pattern whose wildcards are in the last name only (like bash would). */
-  private expandGlob(dirs: CwdCandidates, pattern: string): string[] | null {
-    const slash = pattern.lastIndexOf('/');
-    const dir = slash >= 0 ? pattern.slice(0, slash) || '/' : '.';
-    const last = pattern.slice(slash + 1);
-    if (/[*?[]/.test(dir) || dirs.unknown) return null;
-    const re = new RegExp(
-      `^${last
-        .replace(/[.+^${}()|\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.')}$`,
-    );
-    const out = new Set<string>([dir]);
-    for (const base of this.resolveAll(dirs, dir).paths) {
-      let names: string[];
-      try {
-        names = fs.readdirSync(base);
-      } catch {
-        continue;
-      }
-      for (const n of names.slice(0, 5000)) {
-        if (n.startsWith('.') && !last.startsWith('.')) continue;
-        if (re.test(n)) out.add(dir === '.' ? n : `${dir}/${n}`);
-      }
-    }
-    return [...out];
-  }
-
   nodeModulesBin(dir: string, name: string): string | null {
     let cur = posix.normalize(dir);
     for (let i = 0; i < 32; i++) {

@@ -73,9 +73,9 @@ const CTLESC = '<CTLESC>';
 /**
  * True when bash would glob the word: `unquoted_glob_pattern_p`. Like bash 5.2 it treats `+(`,
  * `@(` and `!(` as pattern openers whether or not extglob is on (without extglob an unquoted `(`
- * can only come from an expansion), so `_options` does not change the answer.
+ * can only come from an expansion), so the shell options do not change the answer.
  */
-export function isPattern(chars: readonly QChar[], _options?: GlobOptions): boolean {
+export function isPattern(chars: readonly QChar[]): boolean {
   const s: string[] = [];
   for (const { c, q } of chars) for (const ch of c) s.push(...(q ? [CTLESC, ch] : [ch]));
   let open = false;
@@ -112,7 +112,7 @@ export function expandGlob(
   const o: GlobOptions = { ...DEFAULT_GLOB_OPTIONS, ...options };
   const word = chars.map((ch) => ch.c).join('');
   // Not a pattern: bash passes the word through untouched, whatever nullglob/failglob say.
-  if (!isPattern(chars, o)) return { kind: 'names', names: [word] };
+  if (!isPattern(chars)) return { kind: 'names', names: [word] };
   try {
     if (!cwd.startsWith('/')) throw new Unknown(`the working directory is not absolute: ${cwd}`);
     const w: Walk = { cwd, o, l: { ...DEFAULT_GLOB_LIMITS, ...limits }, read: 0, steps: 0 };

@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { singleQuote } from '../../protocol/display';
 import {
   DEFAULT_GLOB_OPTIONS,
   expandGlob,
@@ -115,7 +116,10 @@ export interface Word {
   raw: string;
   /** Value after quote removal, escapes, `~` and `$HOME`; null when only known at run time. */
   value: string | null;
-  /** Unquoted glob characters: the value is a pattern that may expand to several names. */
+  /**
+   * bash treats the word as a pattern here and may expand it to several names (glob.ts
+   * isPattern). Only seen when parsing without `globs`: NAVI expands patterns itself otherwise.
+   */
   glob: boolean;
   /** Part of the word is the output of a command ($( ), backticks, <( ), >( )). */
   substitution: boolean;
@@ -574,10 +578,6 @@ export function textAsJudged(text: string, expansions: readonly Expansion[]): st
     at = e.end;
   }
   return out + text.slice(at);
-}
-
-function singleQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** All nodes of a parse result, children after their parent. */
@@ -1294,15 +1294,16 @@ class Walker {
    */
   private pathnames(list: QChar[][], raw: string, n: PNode, ctx: Ctx, mode: WordMode): Word[] {
     const globs = this.state.globs;
+    const expandable = mode === 'argv' || mode === 'redirect';
+    // `glob`: bash expands this word here (never in assignment values or here-strings).
     const plain = (cs: QChar[]): Word => ({
       raw,
-      value: cs.map((c) => c.c).join(''),
-      glob: cs.some((c) => !c.q && (c.c === '*' || c.c === '?' || c.c === '[')),
+      value: textOf(cs),
+      glob: expandable && isPattern(cs),
       substitution: false,
       variable: false,
     });
-    const expandable = mode === 'argv' || mode === 'redirect';
-    if (!globs || !expandable || !list.some((cs) => isPattern(cs, globs.options))) return list.map(plain);
+    if (!globs || !expandable || !list.some((cs) => isPattern(cs))) return list.map(plain);
     const unknown = (why: string): Word => ({
       raw,
       value: null,
@@ -1316,12 +1317,20 @@ class Walker {
         globs.mode === 'expand' && this.depth === globs.topDepth
           ? 'NAVI could not read the whole command, so it does not expand its wildcards'
           : 'a shell NAVI does not control expands it when it runs';
-      return list.map((cs) => (isPattern(cs, globs.options) ? unknown(why) : plain(cs)));
+      return list.map((cs) => (isPattern(cs) ? unknown(why) : plain(cs)));
     }
+    const found = (value: string): Word => ({
+      raw,
+      value,
+      glob: false,
+      substitution: false,
+      variable: false,
+      expanded: { pattern: raw },
+    });
     const words: Word[] = [];
     for (const cs of list) {
-      if (!isPattern(cs, globs.options) || globs.noglob) {
-        words.push({ ...plain(cs), glob: false, expanded: { pattern: raw } });
+      if (!isPattern(cs) || globs.noglob) {
+        words.push(found(textOf(cs)));
         continue;
       }
       const why = this.cannotExpand(ctx);
@@ -1331,14 +1340,6 @@ class Walker {
         continue;
       }
       const result = expandGlob(cs, dir, globs.options, globs.limits);
-      const found = (value: string): Word => ({
-        raw,
-        value,
-        glob: false,
-        substitution: false,
-        variable: false,
-        expanded: { pattern: raw },
-      });
       if (result.kind === 'names' && result.names.some(hasControlCharacters))
         words.push(unknown('it matches a file name with control characters or invisible direction marks'));
       else if (result.kind === 'names') words.push(...result.names.map(found));
@@ -1465,6 +1466,8 @@ class Walker {
     }
   }
 }
+
+const textOf = (cs: readonly QChar[]) => cs.map((c) => c.c).join('');
 
 /** Where a word stands, which decides the expansions bash applies to it. */
 type WordMode = 'argv' | 'redirect' | 'assignment' | 'literal';
