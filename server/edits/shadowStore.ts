@@ -11,6 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileDurably } from '../durableFile';
 
 export type SkipReason = 'too-large' | 'nested-repo' | 'node-modules' | 'time-budget' | 'unreadable';
 
@@ -167,17 +168,9 @@ export function readMeta(store: Store): Meta {
   return { version: 1, workspace: store.workspace, checkpoints: [], writes: {} };
 }
 
-/** Atomic (temp file, fsync, rename), readable only by the user. */
+/** Atomic and durable (durableFile.ts), readable only by the user. */
 export async function writeMeta(store: Store, meta: Meta): Promise<void> {
-  const tmp = `${store.metaFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fh = await fsp.open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(meta, null, 1)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, store.metaFile);
+  await writeFileDurably(store.metaFile, `${JSON.stringify(meta, null, 1)}\n`);
 }
 
 const locks = new Map<string, Promise<unknown>>();

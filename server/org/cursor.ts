@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { MAX_LINE_BYTES } from '../audit/log';
+import { writeFileDurably } from '../durableFile';
 
 /**
  * Where the upload of one audit log to one org's control plane stands, and reading the log from
@@ -63,22 +64,6 @@ export async function readCursor(
 /** Writes the cursor durably: a crash leaves the old cursor or the new one, never a torn file. */
 export async function writeCursor(cursorFile: string, cursor: UploadCursor): Promise<void> {
   await writeFileDurably(cursorFile, `${JSON.stringify(cursor)}\n`);
-}
-
-export async function writeFileDurably(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fh = await fsp.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-  const dir = await fsp.open(path.dirname(file), 'r').catch(() => undefined);
-  await dir?.sync().catch(() => undefined);
-  await dir?.close();
 }
 
 /** One complete event line read from the log. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { EffectivePolicy } from '../exec/policy';
 import type { PolicyLoader } from '../exec/policyLayers';
 import type { Logger } from '../taskContext';
-import { writeFileDurably } from './cursor';
+import { writeFileDurably } from '../durableFile';
 import { describeError, type OrgSession } from './session';
 
 /**
