@@ -646,33 +646,20 @@ class Classifier {
     return { files };
   }
 
+  /** The remotes of the workspace's repository, from the settings git reads (gitConfig.ts). */
   gitRemotes(): { names: ReadonlySet<string>; urls: ReadonlySet<string> } {
     if (this.remotes) return this.remotes;
     const remotes = { names: new Set<string>(), urls: new Set<string>() };
     this.remotes = remotes;
-    let gitDir = `${this.env.root}/.git`;
-    try {
-      if (fs.statSync(gitDir).isFile()) {
-        const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(gitDir, 'utf8'));
-        if (m) gitDir = posix.resolve(this.env.root, m[1]!.trim());
-        const common = `${gitDir}/commondir`;
-        if (fs.existsSync(common)) gitDir = posix.resolve(gitDir, fs.readFileSync(common, 'utf8').trim());
-      }
-      const text = fs.readFileSync(`${gitDir}/config`, 'utf8');
-      let current: string | null = null;
-      for (const line of text.split(/\r?\n/)) {
-        const section = /^\s*\[\s*remote\s+"([^"]+)"\s*\]/.exec(line);
-        if (section) {
-          current = section[1]!;
-          remotes.names.add(current);
-          continue;
-        }
-        if (/^\s*\[/.test(line)) current = null;
-        const url = /^\s*(url|pushurl)\s*=\s*(.+?)\s*$/i.exec(line);
-        if (current && url) remotes.urls.add(url[2]!.replace(/^"(.*)"$/, '$1'));
-      }
-    } catch {
-      /* no repository or no config: no remotes */
+    const repo = loadRepository(
+      { start: this.env.root },
+      { home: this.env.home, workspaceRoot: this.env.root },
+    );
+    for (const e of repo?.entries ?? []) {
+      const m = /^remote\.(.+)\.([^.]+)$/.exec(e.key);
+      if (!m) continue;
+      remotes.names.add(m[1]!);
+      if ((m[2] === 'url' || m[2] === 'pushurl') && e.value !== null) remotes.urls.add(e.value);
     }
     return remotes;
   }
