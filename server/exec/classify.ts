@@ -47,6 +47,7 @@ import {
   makePathEnv,
   relInside,
   resolveReal,
+  statSafe,
   type PathEnv,
   type PathPatterns,
 } from './paths';
@@ -1200,15 +1201,8 @@ function displayArgv(node: CommandNode): string[] {
 
 const BUILD_OUTPUT_RE = BUILD_OUTPUT.map(compileGlob);
 
-function statOf(abs: string): fs.Stats | null {
-  try {
-    return fs.statSync(abs);
-  } catch {
-    return null;
-  }
-}
-const isRegularFile = (abs: string) => statOf(abs)?.isFile() ?? false;
-const isDirectory = (abs: string) => statOf(abs)?.isDirectory() ?? false;
+const isRegularFile = (abs: string) => statSafe(abs)?.isFile() ?? false;
+const isDirectory = (abs: string) => statSafe(abs)?.isDirectory() ?? false;
 
 /** A path in a reason: as it is when plain, else quoted (JSON escapes, so a newline cannot start a line). */
 function showName(display: string): string {

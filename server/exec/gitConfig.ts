@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { scrubEnv } from './env';
+import { statSafe } from './paths';
 
 const posix = path.posix;
 
@@ -240,14 +241,6 @@ export function clearConfigCache(): void {
 
 // ------------------------------------------------------------------------------------------
 // Finding the repository
-
-function statSafe(p: string): fs.Stats | null {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false }) ?? null;
-  } catch {
-    return null;
-  }
-}
 
 function readSmall(file: string): string | null {
   try {

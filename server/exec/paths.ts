@@ -124,6 +124,15 @@ export function makePathEnv(
   };
 }
 
+/** `fs.statSync` that follows symlinks, or null when there is nothing (or nothing readable) there. */
+export function statSafe(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 const MAX_SYMLINK_HOPS = 40;
 
 /**
