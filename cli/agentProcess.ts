@@ -21,7 +21,17 @@ export function spawnAgent(serverPath: string, cwd?: string): ChildProcess {
 }
 
 /** The commands that start an agent (`navi audit upload` too). */
-const AGENT_COMMANDS = new Set(['scan', 'check', 'run', 'start', 'profile', 'test']);
+const AGENT_COMMANDS = new Set([
+  'scan',
+  'check',
+  'run',
+  'start',
+  'profile',
+  'test',
+  'fix',
+  'receipts',
+  'rollback',
+]);
 
 let early: ChildProcess | undefined;
 

@@ -11,6 +11,17 @@ import { SCAN_HELP, scanCommand } from './commands/scan';
 import { START_HELP, START_SUMMARY, startCommand } from './commands/start';
 import { WHOAMI_HELP, WHOAMI_SUMMARY, whoamiCommand } from './commands/whoami';
 import { TEST_HELP, TEST_SUMMARY, testCommand } from './commands/test';
+import {
+  FIX_HELP,
+  FIX_SUMMARY,
+  RECEIPTS_HELP,
+  RECEIPTS_SUMMARY,
+  ROLLBACK_HELP,
+  ROLLBACK_SUMMARY,
+  fixCommand,
+  receiptsCommand,
+  rollbackCommand,
+} from './commands/fix';
 
 /** Every `navi` command: its one-line summary, its help and its handler (args after the name). */
 const COMMANDS: Record<string, { summary: string; help: string; run: (args: string[]) => Promise<number> }> =
@@ -25,6 +36,9 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
     start: { summary: START_SUMMARY, help: START_HELP, run: startCommand },
     profile: { summary: PROFILE_SUMMARY, help: PROFILE_HELP, run: profileCommandCli },
     test: { summary: TEST_SUMMARY, help: TEST_HELP, run: testCommand },
+    fix: { summary: FIX_SUMMARY, help: FIX_HELP, run: fixCommand },
+    receipts: { summary: RECEIPTS_SUMMARY, help: RECEIPTS_HELP, run: receiptsCommand },
+    rollback: { summary: ROLLBACK_SUMMARY, help: ROLLBACK_HELP, run: rollbackCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
     login: { summary: LOGIN_SUMMARY, help: LOGIN_HELP, run: (args) => loginCommand(args) },
     logout: { summary: LOGOUT_SUMMARY, help: LOGOUT_HELP, run: (args) => logoutCommand(args) },

@@ -217,8 +217,8 @@ export const EditVerdictData = z
 const TaskRef = {
   /** UUIDv7 of the task run; `task.finished` repeats it. Commands it runs are separate `command.*` events. */
   taskId: Uuid7,
-  /** `test` (a test run) or `start` (an app start). */
-  task: z.enum(['test', 'start']),
+  /** `test` (a test run), `start` (an app start) or `fix` (a fix with verification). */
+  task: z.enum(['test', 'start', 'fix']),
   /** Absolute project directory. */
   project: Path,
 };
@@ -238,8 +238,23 @@ export const TaskStartedData = z
 export const TaskFinishedData = z
   .object({
     ...TaskRef,
-    /** Test runs: `passed`, `failed`, `error`, `cancelled`. App starts: `ready`, `failed`, `stopped`, `exited`. */
-    status: z.enum(['passed', 'failed', 'error', 'cancelled', 'ready', 'stopped', 'exited']),
+    /**
+     * Test runs: `passed`, `failed`, `error`, `cancelled`. App starts: `ready`, `failed`, `stopped`,
+     * `exited`. Fixes: `clean`, `fixed`, `remaining`, `incomplete`, `cancelled`, `error`.
+     */
+    status: z.enum([
+      'passed',
+      'failed',
+      'error',
+      'cancelled',
+      'ready',
+      'stopped',
+      'exited',
+      'clean',
+      'fixed',
+      'remaining',
+      'incomplete',
+    ]),
     /** Wall-clock milliseconds from `task.started` (integer). */
     durationMs: z.number().int().nonnegative(),
     /** Test runs: counts over all test steps, as parsed from the runners' reports. */
@@ -259,6 +274,65 @@ export const TaskFinishedData = z
   })
   .strict();
 
+/** Common to the fix events (`edit.applied`, `edit.kept`, `edit.rolledBack`, `receipt.issued`). */
+const FixRef = {
+  /** UUIDv7 of the fix task (its `task.started`). */
+  taskId: Uuid7,
+  /** The fix within the task: `<taskId>.f<n>`. */
+  fixId: z.string().regex(/^[0-9a-f-]{36}\.f[0-9]{1,4}$/),
+};
+
+/** `edit.applied`: NAVI wrote a file (a language-service or model fix), or a project fixer it ran changed one. */
+export const EditAppliedData = z
+  .object({
+    ...FixRef,
+    /** Path of the file, relative to the workspace root and `/`-separated. */
+    path: Path,
+    /** Who changed it: `project-fixer`, `language-service`, `editor-quick-fix` or `model`. */
+    fixer: z.enum(['project-fixer', 'language-service', 'editor-quick-fix', 'model']),
+    /** Hex SHA-256 of the file before and after; `null` when it did not exist / was removed. */
+    before: Sha256Hex.nullable(),
+    after: Sha256Hex.nullable(),
+  })
+  .strict();
+
+/** `edit.kept`: a fix stays: it verified (actor `system`), or the person chose *Keep* (actor `user`). */
+export const EditKeptData = z
+  .object({
+    ...FixRef,
+    /** The files the fix changed. */
+    paths: z.array(Path).max(10_000),
+  })
+  .strict();
+
+/** `edit.rolledBack`: NAVI restored a fix's files to their content before it. */
+export const EditRolledBackData = z
+  .object({
+    ...FixRef,
+    /** Files restored (or removed, for files the fix created). */
+    paths: z.array(Path).max(10_000),
+    /** Files the user changed after the fix: kept as the user left them. */
+    conflicts: z.array(Path).max(10_000),
+    /** Why: the verification that failed, or `requested` (a person asked). */
+    reason: z.string().max(4000),
+  })
+  .strict();
+
+/** `receipt.issued`: NAVI's runner signed a verification receipt for a fix. */
+export const ReceiptIssuedData = z
+  .object({
+    ...FixRef,
+    /** UUIDv7 of the receipt (its file name in the state folder). */
+    receiptId: Uuid7,
+    /** The predicate's result. */
+    result: z.enum(['verified', 'failed']),
+    /** Hex SHA-256 of the DSSE envelope's JSON as stored. */
+    envelopeSha256: Sha256Hex,
+    /** The subjects: changed files, workspace-relative. */
+    paths: z.array(Path).max(10_000),
+  })
+  .strict();
+
 // ---------------------------------------------------------------------------------------------
 // Events
 
@@ -274,6 +348,10 @@ const DATA = {
   'edit.verdict': EditVerdictData,
   'task.started': TaskStartedData,
   'task.finished': TaskFinishedData,
+  'edit.applied': EditAppliedData,
+  'edit.kept': EditKeptData,
+  'edit.rolledBack': EditRolledBackData,
+  'receipt.issued': ReceiptIssuedData,
 } as const;
 
 /** Every event type, in the order docs/audit.md lists them. */
@@ -330,6 +408,10 @@ export const EditProposedEvent = eventOf('edit.proposed');
 export const EditVerdictEvent = eventOf('edit.verdict');
 export const TaskStartedEvent = eventOf('task.started');
 export const TaskFinishedEvent = eventOf('task.finished');
+export const EditAppliedEvent = eventOf('edit.applied');
+export const EditKeptEvent = eventOf('edit.kept');
+export const EditRolledBackEvent = eventOf('edit.rolledBack');
+export const ReceiptIssuedEvent = eventOf('receipt.issued');
 
 /** One line of the audit log. */
 export const AuditEvent = z.discriminatedUnion('type', [
@@ -344,6 +426,10 @@ export const AuditEvent = z.discriminatedUnion('type', [
   EditVerdictEvent,
   TaskStartedEvent,
   TaskFinishedEvent,
+  EditAppliedEvent,
+  EditKeptEvent,
+  EditRolledBackEvent,
+  ReceiptIssuedEvent,
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -361,5 +447,9 @@ export const AuditEventInput = z.discriminatedUnion('type', [
   inputOf('edit.verdict'),
   inputOf('task.started'),
   inputOf('task.finished'),
+  inputOf('edit.applied'),
+  inputOf('edit.kept'),
+  inputOf('edit.rolledBack'),
+  inputOf('receipt.issued'),
 ]);
 export type AuditEventInput = z.infer<typeof AuditEventInput>;

@@ -114,6 +114,8 @@ export const ReceiptCommand = z
   })
   .strict();
 
+export type ReceiptCommand = z.infer<typeof ReceiptCommand>;
+
 /** The predicate of a NAVI receipt: what was fixed, how, and what the runner saw. */
 export const VerificationPredicate = z
   .object({
@@ -148,6 +150,11 @@ export const VerificationPredicate = z
     finishedAt: IsoUtcMs,
     /** UUIDv7 of the task run (the `taskId` of its `task.*` audit events). */
     taskId: Uuid7,
+    /** The fix within the task (`<taskId>.f<n>`): `navi rollback --fix` names it. */
+    fixId: z
+      .string()
+      .regex(/^[0-9a-f-]{36}\.f[0-9]{1,4}$/)
+      .optional(),
     /**
      * `verified`: every check passed and nothing got worse than the baseline; `failed`: the
      * runner ran the checks and they did not pass (the receipt proves that too).

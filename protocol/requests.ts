@@ -3,6 +3,21 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import { ApprovalDecision, ApprovalParams, ApprovalResult } from './approvals';
 import { Verdict } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
+import {
+  FixKeepParams,
+  FixKeepResult,
+  FixParams,
+  FixProgressParams,
+  FixResult,
+  ModelChatParams,
+  ModelChatResult,
+  ReceiptVerifyParams,
+  ReceiptVerifyResult,
+  ReceiptsParams,
+  ReceiptsResult,
+  RollbackParams,
+  RollbackResult,
+} from './fix';
 import { AppInfo, ProjectProfile, TestRunResult, WorkspaceProfile } from './testing';
 
 /**
@@ -530,6 +545,30 @@ export type OrgUploadStatus = z.infer<typeof OrgUploadStatus>;
  */
 export const auditUpload = request('navi/auditUpload', 'clientToServer', AuditUploadParams, OrgUploadStatus);
 
+// ---------------------------------------------------------------------------------------------
+// navi/fix and what acts on its results (schemas in ./fix.ts, docs/fix.md)
+
+/**
+ * Client → server. Finds the errors with the profile's checkers (through the command pipeline),
+ * fixes them cheapest first (the project's own fixers, TypeScript code fixes, a model only when
+ * `model` is given), verifies each fix against the baseline, keeps what verifies with a signed
+ * receipt and rolls back what does not. Errors: -32602, 41004 (Restricted Mode), 41007 (no check
+ * command in the profile).
+ */
+export const fix = request('navi/fix', 'clientToServer', FixParams, FixResult);
+/** Server → client, while `navi/fix` runs. */
+export const fixProgress = notification('navi/fixProgress', 'serverToClient', FixProgressParams);
+/** Client → server. The workspace's receipts, newest first, each checked now (verified / failed / stale / invalid). */
+export const receipts = request('navi/receipts', 'clientToServer', ReceiptsParams, ReceiptsResult);
+/** Client → server. Checks one receipt (a stored id, or an envelope's JSON) against this installation's key. */
+export const receiptVerify = request('navi/receiptVerify', 'clientToServer', ReceiptVerifyParams, ReceiptVerifyResult);
+/** Client → server. Undoes a fix task's kept fixes (or one fix); files the user changed since are kept. */
+export const rollback = request('navi/rollback', 'clientToServer', RollbackParams, RollbackResult);
+/** Client → server. The person keeps a fix (audit `edit.kept`). */
+export const fixKeep = request('navi/fixKeep', 'clientToServer', FixKeepParams, FixKeepResult);
+/** Server → client. One chat turn through VS Code's Language Model API (model provider `vscode-lm`). */
+export const modelChat = request('navi/modelChat', 'serverToClient', ModelChatParams, ModelChatResult);
+
 /** All requests, for documentation and for tests that check both sides cover them. */
 export const requests = [
   agentInfo,
@@ -545,6 +584,12 @@ export const requests = [
   approval,
   orgToken,
   auditUpload,
+  fix,
+  receipts,
+  receiptVerify,
+  rollback,
+  fixKeep,
+  modelChat,
 ] as const;
 /** All notifications. */
-export const notifications = [scanSummary, commandOutput, testProgress, appStatus, orgSession] as const;
+export const notifications = [scanSummary, commandOutput, testProgress, appStatus, orgSession, fixProgress] as const;

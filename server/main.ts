@@ -28,6 +28,10 @@ import { scan } from './tasks/scan';
 import { loadProfile, profileCommand, saveProfile } from './tasks/profile';
 import { RUNNER_ADAPTERS } from './tasks/test/runners';
 import { runTests } from './tasks/test/runTests';
+import { runFix } from './tasks/fix/fixTask';
+import { keepFix, rollbackRequest } from './tasks/fix/fixRollback';
+import { listReceipts, verifyOne } from './tasks/fix/receiptList';
+import { ModelChatResult } from '../protocol/fix';
 import { AppManager } from './tasks/start/apps';
 import { OrgService } from './org/orgService';
 import { NAVI_VERSION } from './version';
@@ -190,7 +194,7 @@ handle(connection, log, requests.agentInfo, async () => {
     version: NAVI_VERSION,
     pid: process.pid,
     node: process.version,
-    tasks: ['scan', 'check', 'run', 'auditExport', 'profile', 'test', 'start'],
+    tasks: ['scan', 'check', 'run', 'auditExport', 'profile', 'test', 'start', 'fix'],
     sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
     auditLog: auditPath(),
   };
@@ -247,6 +251,42 @@ handle(connection, log, requests.test, async (params, ctx) => {
     },
   );
 });
+
+handle(connection, log, requests.fix, (params, ctx) =>
+  runFix(
+    params,
+    {
+      pipeline: ports(),
+      stateDir: stateDir(),
+      testAdapters: RUNNER_ADAPTERS,
+      async modelChat(chat, signal) {
+        const cancel = new CancellationTokenSource();
+        signal.addEventListener('abort', () => cancel.cancel(), { once: true });
+        const parsed = ModelChatResult.safeParse(
+          await connection.sendRequest(requests.modelChat.type, chat, cancel.token),
+        );
+        if (!parsed.success) throw new Error('The editor answered navi/modelChat with an invalid result.');
+        return parsed.data;
+      },
+    },
+    {
+      signal: ctx.signal,
+      log,
+      onOutput: (chunk, stream) =>
+        void connection.sendNotification(requests.commandOutput.type, { runId: params.runId, stream, chunk }),
+      onProgress: (progress) => void connection.sendNotification(requests.fixProgress.type, progress),
+    },
+  ),
+);
+
+handle(connection, log, requests.receipts, (params) => listReceipts(params.root, stateDir()));
+handle(connection, log, requests.receiptVerify, (params) => verifyOne(params, stateDir()));
+handle(connection, log, requests.rollback, (params) =>
+  rollbackRequest(params, { pipeline: { audit: lazyAudit }, stateDir: stateDir() }),
+);
+handle(connection, log, requests.fixKeep, (params) =>
+  keepFix(params, { pipeline: { audit: lazyAudit }, stateDir: stateDir() }),
+);
 
 const apps = new AppManager({
   log,

@@ -161,6 +161,16 @@ function summary(event: AuditEvent): string {
     }
     case 'edit.proposed':
       return `${event.data.proposer} proposed an edit of ${event.data.path}`;
+    case 'edit.applied':
+      return `${event.data.fixer} changed ${event.data.path} (${event.data.fixId})`;
+    case 'edit.kept':
+      return `kept ${event.data.fixId}: ${event.data.paths.join(', ')}`;
+    case 'edit.rolledBack':
+      return `rolled back ${event.data.fixId} (${event.data.reason}): ${event.data.paths.join(', ')}${
+        event.data.conflicts.length ? `; kept the user's ${event.data.conflicts.join(', ')}` : ''
+      }`;
+    case 'receipt.issued':
+      return `receipt ${event.data.receiptId} (${event.data.result}) for ${event.data.fixId}: ${event.data.paths.join(', ')}`;
     case 'task.started':
       return `${event.data.task} started in ${event.data.project}: ${event.data.command}`;
     case 'task.finished': {

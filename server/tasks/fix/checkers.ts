@@ -39,6 +39,17 @@ export interface CheckerAdapter {
   machineArgs(argv: readonly string[]): string[];
   /** Reads the output. Never throws: unreadable output gives `complete: false` with a reason. */
   parse(stdout: string, stderr: string, exitCode: number | null, ctx: CheckerContext): CheckerResult;
+  /**
+   * The tool's own fixer for these files (`eslint --fix`, `prettier --write`, `gofmt -w`, `black`,
+   * `isort`, `ruff check --fix`), launched the way the check was, keeping the user's config options;
+   * undefined when the tool has no fixer NAVI runs. `files` are paths relative to the command's
+   * working directory; each is given as `./path` so none can be read as an option.
+   */
+  fixArgs?(argv: readonly string[], files: readonly string[]): string[];
+  /** The fixer's name for receipts (`eslint --fix`). */
+  fixName?: string;
+  /** File extensions (lower case, with the dot) whose content this checker reads: what a change re-runs. */
+  extensions: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -66,36 +77,64 @@ interface CheckerSpec {
   /** Inserted right after the program (and subcommand). */
   add: string[];
   parse(c: Collector, stdout: string, stderr: string): void;
+  /** The fixer: options put after the program (and subcommand), and the user's options kept with their value. */
+  fix?: { name: string; args: string[]; keepValue?: string[] };
+  extensions: readonly string[];
 }
+
+const JS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.vue', '.svelte'];
+const PRETTIER = [
+  ...JS,
+  '.json',
+  '.jsonc',
+  '.json5',
+  '.css',
+  '.scss',
+  '.less',
+  '.md',
+  '.mdx',
+  '.yaml',
+  '.yml',
+  '.html',
+  '.graphql',
+  '.gql',
+  '.hbs',
+];
+const PY = ['.py', '.pyi'];
 
 // prettier-ignore
 const SPECS: readonly CheckerSpec[] = [
   { id: 'tsc', source: 'ts', tools: ['tsc', 'vue-tsc'], drop: ['--watch', '-w'], dropBoolValue: ['--pretty'],
-    add: ['--pretty', 'false'], parse: parseTsc },
+    add: ['--pretty', 'false'], parse: parseTsc, extensions: [...JS, '.json'] },
   { id: 'eslint', source: 'eslint', tools: ['eslint'], dropValue: ['--format', '-f', '--output-file', '-o'],
-    drop: ['--color'], add: ['--format', 'json'], parse: parseEslint },
+    drop: ['--color'], add: ['--format', 'json'], parse: parseEslint, extensions: JS,
+    fix: { name: 'eslint --fix', args: ['--fix'], keepValue: ['-c', '--config', '--ext', '--parser', '--parser-options', '--resolve-plugins-relative-to', '--rulesdir', '--ignore-path'] } },
   { id: 'prettier', source: 'prettier', tools: ['prettier'], requireOneOf: ['--check', '-c', '--list-different', '-l'],
     rejects: ['--write', '-w'], drop: ['--check', '-c', '--list-different', '-l'], add: ['--list-different'],
-    parse: parsePrettier },
+    parse: parsePrettier, extensions: PRETTIER,
+    fix: { name: 'prettier --write', args: ['--write'], keepValue: ['--config', '--ignore-path', '--plugin'] } },
   { id: 'gofmt', source: 'gofmt', tools: ['gofmt'], requireOneOf: ['-l', '-d'], rejects: ['-w'], drop: ['-l', '-d'],
-    add: ['-l'], parse: parseGofmt },
+    add: ['-l'], parse: parseGofmt, extensions: ['.go'], fix: { name: 'gofmt -w', args: ['-w'] } },
   { id: 'go-vet', source: 'go vet', tools: ['go'], subcommands: ['vet'], drop: ['-json'], add: ['-json'],
-    parse: parseGoVet },
+    parse: parseGoVet, extensions: ['.go', '.mod', '.sum'] },
   { id: 'cargo-check', source: 'cargo', tools: ['cargo'], subcommands: ['check', 'c', 'clippy'],
     globalValueFlags: ['--color', '--config', '-Z', '-C'], dropValue: ['--message-format'],
-    add: ['--message-format=json'], parse: parseCargo },
+    add: ['--message-format=json'], parse: parseCargo, extensions: ['.rs', '.toml'] },
   { id: 'ruff', source: 'ruff', tools: ['ruff'], subcommands: ['check'], rejects: ['--watch', '-w'],
     dropValue: ['--output-format', '--format', '--output-file', '-o'],
     drop: ['-q', '--quiet', '-s', '--silent', '--statistics', '--show-fixes'], add: ['--output-format=json'],
-    parse: parseRuff },
+    parse: parseRuff, extensions: [...PY, '.toml'],
+    fix: { name: 'ruff check --fix', args: ['--fix'], keepValue: ['--config', '--select', '--ignore'] } },
   { id: 'flake8', source: 'flake8', tools: ['flake8'], dropValue: ['--format', '--output-file'],
     drop: ['-q', '--quiet', '--show-source', '--count', '--statistics', '--tee'], add: ['--format=default'],
-    parse: parseFlake8 },
+    parse: parseFlake8, extensions: [...PY, '.cfg', '.ini'] },
   { id: 'black', source: 'black', tools: ['black'], requireOneOf: ['--check', '--diff'],
-    drop: ['--check', '--diff', '--color', '-q', '--quiet'], add: ['--check'], parse: parseBlack },
+    drop: ['--check', '--diff', '--color', '-q', '--quiet'], add: ['--check'], parse: parseBlack, extensions: [...PY, '.toml'],
+    fix: { name: 'black', args: ['-q'], keepValue: ['--config', '-l', '--line-length', '-t', '--target-version'] } },
   { id: 'isort', source: 'isort', tools: ['isort'], requireOneOf: ['--check-only', '--check', '-c', '--diff'],
     drop: ['--check-only', '--check', '-c', '--diff', '--color', '-q', '--quiet'], add: ['--check-only'],
-    parse: parseIsort },
+    parse: parseIsort, extensions: [...PY, '.cfg', '.toml'],
+    fix: { name: 'isort', args: ['-q'], keepValue: ['--settings-path', '--sp', '--settings-file', '--profile'] } },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -191,10 +230,42 @@ function ownArgs(argv: readonly string[], start: number): string[] {
   return argv.slice(start, dash >= 0 ? dash : argv.length);
 }
 
+/** The user's options in `own` that the fixer keeps (`-c .eslintrc.json`, `--config=x`), with their values. */
+function keptOptions(own: readonly string[], keep: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const a = own[i]!;
+    if (keep.includes(a) && i + 1 < own.length) out.push(a, own[++i]!);
+    else if (keep.some((k) => k.startsWith('--') && a.startsWith(`${k}=`))) out.push(a);
+  }
+  return out;
+}
+
+/** `src/a.ts` → `./src/a.ts`: a file name can never be read as an option. */
+const asFileArg = (f: string) =>
+  f.startsWith('/') || f.startsWith('./') || f.startsWith('../') ? f : `./${f}`;
+
 function makeAdapter(spec: CheckerSpec): CheckerAdapter {
+  const fix = spec.fix;
   return {
     id: spec.id,
     source: spec.source,
+    extensions: spec.extensions,
+    ...(fix
+      ? {
+          fixName: fix.name,
+          fixArgs(argv: readonly string[], files: readonly string[]) {
+            const start = argsStart(spec, argv) ?? argv.length;
+            const own = ownArgs(argv, start);
+            return [
+              ...argv.slice(0, start),
+              ...fix.args,
+              ...keptOptions(own, fix.keepValue ?? []),
+              ...files.map(asFileArg),
+            ];
+          },
+        }
+      : {}),
     matches(argv) {
       const start = argsStart(spec, argv);
       if (start === undefined) return false;

@@ -1,0 +1,229 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CommandKind } from '../../../protocol/scanReport';
+import type { ReceiptCommand } from '../../../protocol/receipts';
+import type { ProjectProfile, WorkspaceProfile } from '../../../protocol/testing';
+import { run, type PipelinePorts } from '../../exec/pipeline';
+import type { OutputStream } from '../../exec/runner';
+import { localBin, planSteps, stepText } from '../test/plan';
+import { checkerFor, type CheckerAdapter } from './checkers';
+import type { CheckerResult } from './diagnostics';
+
+/**
+ * The fix task's checks: the profile's lint, typecheck and format-check commands, split into their
+ * steps (a `lint` script may chain `eslint . && prettier --check .`), each step NAVI can read
+ * (checkers.ts) run through the command pipeline with its machine-readable output form.
+ */
+
+/** The profile's command kinds that check (in the order they run: cheap and local first). */
+const CHECK_KINDS: readonly CommandKind[] = ['format', 'lint', 'typecheck'];
+const DEFAULT_CHECK_TIMEOUT_MS = 10 * 60_000;
+/** Output kept per stream for the parser; beyond it the result is incomplete. */
+const MAX_PARSE_CHARS = 32 * 1024 * 1024;
+
+export interface CheckStep {
+  /** `<project path>#<kind>.<step>`: stable within a task, for logs and the result. */
+  key: string;
+  adapter: CheckerAdapter;
+  project: ProjectProfile;
+  /** Absolute project directory (the step's working directory). */
+  dir: string;
+  /** The step as the profile's script has it. */
+  original: string;
+  assignments: string[];
+  /** The step's argv with local tools resolved (`./node_modules/.bin/eslint`), as the user wrote it. */
+  argv: string[];
+  /** What NAVI runs: the machine-readable form. */
+  command: string;
+  /** Where the command came from (`package.json#scripts.lint`, or `inferred`). */
+  source: string;
+}
+
+export interface CheckPlan {
+  steps: CheckStep[];
+  notes: string[];
+}
+
+/**
+ * The checks of the profile's projects (all, or the one at `project`). A step NAVI cannot read
+ * is named in `notes` and not used: its output cannot prove anything either way.
+ */
+export async function planChecks(profile: WorkspaceProfile, project?: string): Promise<CheckPlan> {
+  const steps: CheckStep[] = [];
+  const notes: string[] = [];
+  const wanted = project === undefined ? undefined : path.posix.normalize(project.split(path.sep).join('/'));
+  const projects = profile.projects.filter(
+    (p) =>
+      wanted === undefined || p.path === wanted || wanted.startsWith(`${p.path === '.' ? '' : `${p.path}/`}`),
+  );
+  const chosen =
+    wanted === undefined ? projects : projects.sort((a, b) => b.path.length - a.path.length).slice(0, 1);
+  for (const p of chosen) {
+    const dir = path.resolve(profile.root, p.path);
+    const seen = new Set<string>();
+    for (const kind of CHECK_KINDS) {
+      const cmd = p.commands[kind];
+      if (!cmd) continue;
+      const planned = await planSteps(cmd.command, dir);
+      for (const [i, step] of planned.entries()) {
+        const argv = step.argv ? localBin(step.argv, dir, profile.root) : undefined;
+        const adapter = argv ? checkerFor(argv) : undefined;
+        if (!argv || !adapter) {
+          notes.push(
+            `${p.path}: NAVI cannot read the output of \`${step.original}\` (${kind}); it is not used to find or verify errors.`,
+          );
+          continue;
+        }
+        const command = stepText(step.assignments, adapter.machineArgs(argv));
+        if (seen.has(command)) continue;
+        seen.add(command);
+        steps.push({
+          key: `${p.path}#${kind}.${i}`,
+          adapter,
+          project: p,
+          dir,
+          original: step.original,
+          assignments: step.assignments,
+          argv,
+          command,
+          source: cmd.source,
+        });
+      }
+    }
+    const inferred = inferTypecheck(p, dir, profile.root, steps);
+    if (inferred) steps.push(inferred);
+  }
+  return { steps, notes };
+}
+
+/**
+ * A TypeScript or `checkJs` project whose profile has no type check still has one: its own `tsc`
+ * on its own `tsconfig.json` / `jsconfig.json`. Only with the project's local `tsc` (never a
+ * download).
+ */
+function inferTypecheck(
+  p: ProjectProfile,
+  dir: string,
+  root: string,
+  steps: readonly CheckStep[],
+): CheckStep | undefined {
+  if (steps.some((s) => s.project === p && s.adapter.id === 'tsc')) return undefined;
+  const config = ['tsconfig.json', 'jsconfig.json'].find((f) => fs.existsSync(path.join(dir, f)));
+  if (!config) return undefined;
+  const argv = localBin(['tsc', '--noEmit', '-p', config], dir, root);
+  if (argv[0] === 'tsc') return undefined; // no local TypeScript
+  const adapter = checkerFor(argv)!;
+  return {
+    key: `${p.path}#typecheck.inferred`,
+    adapter,
+    project: p,
+    dir,
+    original: `tsc --noEmit -p ${config}`,
+    assignments: [],
+    argv,
+    command: stepText([], adapter.machineArgs(argv)),
+    source: `${config} (inferred)`,
+  };
+}
+
+/** Whether a change to `file` (workspace-relative) can change what this check reports. */
+export function covers(step: CheckStep, root: string, file: string): boolean {
+  const abs = path.resolve(root, file);
+  const rel = path.relative(step.dir, abs);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return false;
+  return step.adapter.extensions.includes(path.extname(file).toLowerCase());
+}
+
+export interface CheckRun {
+  step: CheckStep;
+  /** Whether the command ran (a denied or refused command did not). */
+  ran: boolean;
+  result: CheckerResult;
+  /** What the receipt records; undefined when it did not run. */
+  receipt?: ReceiptCommand;
+  commandId: string;
+  /** Why it did not run (the pipeline's message). */
+  reason?: string;
+}
+
+export interface RunContext {
+  root: string;
+  runId: string;
+  trusted: boolean;
+  autoApprove?: boolean;
+  pipeline: PipelinePorts;
+  signal: AbortSignal;
+  onOutput?: (chunk: string, stream: OutputStream) => void;
+}
+
+/** Collects a stream for a parser, bounded. */
+class Collected {
+  text = '';
+  dropped = false;
+  add(chunk: string): void {
+    if (this.text.length + chunk.length <= MAX_PARSE_CHARS) this.text += chunk;
+    else this.dropped = true;
+  }
+}
+
+/** Runs one check through the pipeline and reads its output. */
+export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckRun> {
+  const out = new Collected();
+  const err = new Collected();
+  const outcome = await run(
+    {
+      runId: ctx.runId,
+      command: step.command,
+      cwd: step.dir,
+      workspaceRoot: ctx.root,
+      trusted: ctx.trusted,
+      proposer: 'task',
+      timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
+      ...(ctx.autoApprove ? { autoApprove: true } : {}),
+    },
+    ctx.pipeline,
+    {
+      signal: ctx.signal,
+      onOutput: (chunk, stream) => {
+        (stream === 'stdout' ? out : err).add(chunk);
+        ctx.onOutput?.(chunk, stream);
+      },
+    },
+  );
+  const checkerCtx = { cwd: step.dir, workspaceRoot: ctx.root };
+  if (!outcome.ran || !outcome.result) {
+    const result = step.adapter.parse('', '', null, checkerCtx);
+    return {
+      step,
+      ran: false,
+      commandId: outcome.commandId,
+      reason: outcome.message,
+      result: { ...result, complete: false, reason: outcome.message.slice(0, 2000) },
+    };
+  }
+  const r = outcome.result;
+  let result = step.adapter.parse(out.text, err.text, r.exitCode, checkerCtx);
+  if (out.dropped || err.dropped)
+    result = { ...result, complete: false, reason: 'The output was larger than NAVI reads (32 MB).' };
+  if (r.timedOut || r.cancelled)
+    result = {
+      ...result,
+      complete: false,
+      reason: r.timedOut ? 'The check timed out.' : 'The check was cancelled.',
+    };
+  const rel = path.relative(ctx.root, step.dir).split(path.sep).join('/');
+  return {
+    step,
+    ran: true,
+    commandId: outcome.commandId,
+    result,
+    receipt: {
+      argv: step.assignments.length ? null : step.adapter.machineArgs(step.argv),
+      command: outcome.verdict.runs ?? step.command,
+      cwd: rel === '' ? '.' : rel,
+      exitCode: r.exitCode,
+      durationMs: Math.round(r.durationMs),
+      logSha256: r.output.sha256,
+    },
+  };
+}
