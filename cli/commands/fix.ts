@@ -129,7 +129,7 @@ export function formatFixResult(result: FixResult): string {
   const summary: Record<FixResult['status'], string> = {
     clean: style.green('No errors found.'),
     fixed: style.green(`Fixed and verified: ${plural(kept, 'fix')}, no errors remain.`),
-    remaining: `${plural(kept, 'fix')} kept, ${plural(result.rolledBack.length, 'rolled back')}, ${plural(result.remaining.length, 'error')} remaining.`,
+    remaining: `${plural(kept, 'fix')} kept, ${result.rolledBack.length} rolled back, ${plural(result.remaining.length, 'error')} remaining.`,
     incomplete: style.red('A check could not be run or read: NAVI cannot say the project is clean.'),
     cancelled: 'Cancelled.',
   };

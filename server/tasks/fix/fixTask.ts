@@ -229,7 +229,8 @@ async function fixLoop(state: FixState): Promise<FixResult> {
       ? 'incomplete'
       : before.length === 0
         ? 'clean'
-        : remaining.length === 0 && rolledBack.length === 0
+        : // A rolled-back try whose errors a later fix removed is not a failure: what counts is what is left.
+          remaining.length === 0
           ? 'fixed'
           : 'remaining';
   if (fixes.length)
@@ -400,7 +401,11 @@ async function typeScriptFixes(state: FixState, applier: FixApplier): Promise<vo
     for (const r of result.remaining) {
       const rel = workspaceRel(state.root, r.file);
       const d = inProject.find(
-        (t) => t.file === rel && t.range.startLine === r.line && t.code === `TS${r.code}`,
+        (t) =>
+          t.file === rel &&
+          t.range.startLine === r.line &&
+          t.range.startColumn === r.column &&
+          t.code === `TS${r.code}`,
       );
       if (d && r.reason) state.reasons.set(diagKey(d), r.reason);
     }
