@@ -49,6 +49,15 @@ const builds = [
     outdir: 'dist',
     external: ['keytar'],
   },
+  // NAVI's own TypeScript 6 for the fix task's code fixes (server/tasks/fix/tsFixer.ts): loaded
+  // at run time, only when a project has no TypeScript of its own with a JavaScript API (none, or 7+).
+  {
+    ...node,
+    entryPoints: { typescript: 'typescript' },
+    outdir: 'dist',
+    minify: true,
+    sourcemap: false,
+  },
   // The org's control plane (npx navi-control-plane serve): its database drivers stay external
   // (better-sqlite3 is native); not part of the .vsix.
   {

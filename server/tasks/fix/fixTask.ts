@@ -298,7 +298,7 @@ function statusSentence(status: FixResult['status'], fixes: number, remaining: n
     case 'incomplete':
       return 'A check could not be run or read, so NAVI cannot say the project is clean.';
     default:
-      return `${remaining} error${remaining === 1 ? '' : 's'} remain.`;
+      return `${remaining} error${remaining === 1 ? ' remains' : 's remain'}.`;
   }
 }
 
@@ -391,12 +391,18 @@ async function typeScriptFixes(state: FixState, applier: FixApplier): Promise<vo
       `TypeScript code fixes for ${inProject.length} error${inProject.length === 1 ? '' : 's'}…`,
     );
     const tsconfig = tsconfigOf(step);
-    const result = await fixTypeScript({
-      projectRoot: step.dir,
-      ...(tsconfig ? { tsconfigPath: tsconfig } : {}),
-      files: [...new Set(inProject.map((d) => path.join(state.root, d.file)))],
-      signal: state.ctx.signal,
-    });
+    let result: Awaited<ReturnType<typeof fixTypeScript>>;
+    try {
+      result = await fixTypeScript({
+        projectRoot: step.dir,
+        ...(tsconfig ? { tsconfigPath: tsconfig } : {}),
+        files: [...new Set(inProject.map((d) => path.join(state.root, d.file)))],
+        signal: state.ctx.signal,
+      });
+    } catch (error) {
+      state.notes.push(`TypeScript's code fixes could not run: ${(error as Error).message ?? String(error)}`);
+      continue;
+    }
     state.notes.push(...result.notes.map((n) => `TypeScript: ${n}`));
     for (const r of result.remaining) {
       const rel = workspaceRel(state.root, r.file);

@@ -103,9 +103,19 @@ export function loadTypeScript(projectRoot: string): LoadedTypeScript {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND')
       reason = `the project's typescript: ${String(err)}`;
   }
-  // NAVI's own TypeScript 6, resolved at run time next to NAVI (not bundled).
-  const ts = createRequire(__filename)('typescript') as TypeScriptModule;
+  const ts = naviTypeScript();
   return { ts, version: ts.version, source: 'navi', reason };
+}
+
+/**
+ * NAVI's own TypeScript 6: the bundle beside the agent (dist/typescript.js, built by
+ * esbuild.config.mjs and shipped in the .vsix and the npm package), else the `typescript` package
+ * NAVI was installed with (running from sources).
+ */
+function naviTypeScript(): TypeScriptModule {
+  const bundled = path.join(__dirname, 'typescript.js');
+  const load = createRequire(__filename);
+  return (fs.existsSync(bundled) ? load(bundled) : load('typescript')) as TypeScriptModule;
 }
 
 interface Candidate {
