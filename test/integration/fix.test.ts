@@ -468,6 +468,26 @@ describe('navi fix (fix with verification, end to end)', function () {
       assert.match(fs.readFileSync(path.join(root, 'src/limit.ts'), 'utf8'), /LIMIT: number = 10;/);
     });
 
+    it('says what is wrong with a rejected key or an endpoint that does not answer, and changes nothing', async () => {
+      const root = typeErrorProject();
+      server = await startOpenAiServer({ apiKey: 'sk-right' });
+      const bad = await runCli(['fix', root, '--yes', '--json', '--skip-tests'], {
+        env: { ...openAi(server), NAVI_MODEL_API_KEY: 'sk-wrong-key' },
+      });
+      assert.equal(bad.code, 1);
+      const result = FixResult.parse(JSON.parse(bad.stdout));
+      assert.deepEqual(result.fixes, []);
+      assert.match(result.notes.join(' '), /model step stopped: .*API key/i);
+      assert.match(result.remaining[0]!.reason ?? '', /API key/i);
+      assert.ok(!(bad.stdout + bad.stderr).includes('sk-wrong-key'), 'the key is never printed');
+      await server.close();
+      const gone = await runCli(['fix', root, '--yes', '--json', '--skip-tests'], { env: openAi(server) });
+      server = undefined;
+      const unreachable = FixResult.parse(JSON.parse(gone.stdout));
+      assert.match(unreachable.notes.join(' '), /model step stopped: .*(reach|refused)/i);
+      assert.equal(git(root, 'status', '--porcelain'), '');
+    });
+
     it('without a model the same error is remaining, with why; --no-model ignores a configured one', async () => {
       const root = typeErrorProject();
       server = await startOpenAiServer();

@@ -367,25 +367,8 @@ export class FixApplier {
       problems.push(
         `${notFixed.length} of the ${targets.length} errors it set out to fix remain (${notFixed[0]!.file}:${notFixed[0]!.range.startLine} ${notFixed[0]!.message.split('\n')[0]})`,
       );
-    if (problems.length === 0 && state.testsBefore && !state.ctx.signal.aborted) {
-      const tests = await testRun(
-        state,
-        state.testsBefore.resolved,
-        fix.record.files.map((f) => path.join(state.root, f)),
-      );
-      fix.commands.push(...testCommands(state.root, tests));
-      fix.testsAfter = countsOf(tests);
-      const broken = this.brokenTests(tests);
-      fix.record.brokenTests = broken.slice(0, 1000);
-      if (broken.length)
-        problems.push(
-          `${broken.length} test${broken.length === 1 ? '' : 's'} that passed before now fail${broken.length === 1 ? 's' : ''} (${broken[0]})`,
-        );
-      else if (tests.status === 'error' && state.testsBefore.result.status !== 'error')
-        problems.push(
-          `the tests could not run after the fix (${tests.steps.find((s) => s.status === 'error')?.message ?? 'error'})`,
-        );
-    }
+    if (problems.length === 0 && state.testsBefore && !state.ctx.signal.aborted)
+      problems.push(...(await this.verifyTests(fix)));
     fix.finishedAt = new Date();
     if (problems.length === 0) {
       for (const r of fix.after) state.current.set(r.step.key, r);
@@ -410,13 +393,52 @@ export class FixApplier {
     });
   }
 
-  /** Tests that passed before the task and fail in `result`. */
-  private brokenTests(result: TestRunResult): string[] {
+  /**
+   * The tests a fix's files affect, compared test by test with the run before the task. When the
+   * affected run itself could not run or report (a selection the runner refuses, a suite that
+   * fails to compile), the whole suite decides instead: a crash is not a verdict on the fix.
+   */
+  private async verifyTests(fix: AppliedFix): Promise<string[]> {
+    const { state } = this;
+    const before = state.testsBefore!;
+    let tests = await testRun(
+      state,
+      before.resolved,
+      fix.record.files.map((f) => path.join(state.root, f)),
+    );
+    fix.commands.push(...testCommands(state.root, tests));
+    let whole = false;
+    if (tests.status === 'error' && !state.ctx.signal.aborted) {
+      tests = await testRun(state, before.resolved);
+      fix.commands.push(...testCommands(state.root, tests));
+      whole = true;
+    }
+    fix.testsAfter = countsOf(tests);
+    const broken = this.brokenTests(tests, whole);
+    fix.record.brokenTests = broken.slice(0, 1000);
+    if (broken.length)
+      return [
+        `${broken.length} test${broken.length === 1 ? '' : 's'} that passed before now fail${broken.length === 1 ? 's' : ''} or no longer run (${broken[0]})`,
+      ];
+    return [];
+  }
+
+  /**
+   * Tests that passed before the task and fail in `result`; with `whole` (the whole suite ran),
+   * also those that no longer ran at all (their file stopped compiling).
+   */
+  private brokenTests(result: TestRunResult, whole: boolean): string[] {
     const before = this.state.testsBefore?.byId;
     if (!before) return [];
-    return result.tests
+    const now = new Map(result.tests.map((t) => [t.id, t.status]));
+    const failed = result.tests
       .filter((t) => t.status === 'failed' && before.get(t.id) === 'passed')
       .map((t) => t.id);
+    if (!whole) return failed;
+    const missing = [...before]
+      .filter(([id, status]) => status === 'passed' && !now.has(id))
+      .map(([id]) => id);
+    return [...failed, ...missing];
   }
 
   /** A fix that did not verify: a `failed` receipt for what the runner saw, then its files go back. */
@@ -448,7 +470,7 @@ export class FixApplier {
       message: 'Running the whole test suite…',
     });
     let result = await testRun(state, state.testsBefore.resolved);
-    let broken = this.brokenTests(result);
+    let broken = this.brokenTests(result, true);
     let undone = false;
     while (broken.length > 0 && kept().length > 0 && !state.ctx.signal.aborted) {
       const last = kept().at(-1)!;
@@ -458,7 +480,7 @@ export class FixApplier {
       );
       undone = true;
       result = await testRun(state, state.testsBefore.resolved);
-      broken = this.brokenTests(result);
+      broken = this.brokenTests(result, true);
     }
     const counts = countsOf(result);
     for (const f of kept()) {
