@@ -442,6 +442,15 @@ class Classifier {
       j.findings.push(
         finding('dynamic-argument', 'ask', `${word!.raw} is a file named only when the command runs`),
       );
+      // A pattern with too many names: they all lie in one folder, judged as a file in it
+      // (`cd /tmp && rm -rf *` is outside the workspace however many names /tmp holds).
+      if (word?.globDir)
+        this.write(
+          j,
+          { dirs: [word.globDir], unknown: false },
+          `${word.globDir}/${word.raw.split('/').pop()}`,
+          opts,
+        );
       return;
     }
     // Wildcards reach here already expanded by the parser (parse.ts, glob.ts): one path per word.

@@ -137,6 +137,12 @@ export interface Word {
   expanded?: { pattern: string };
   /** A pattern NAVI could not expand (the value is null): why. */
   unknownGlob?: string;
+  /**
+   * For such a pattern whose folder NAVI knows (it gave up on too many names, not on an unknown
+   * cd): the absolute folder every name it matches lies in (the pattern's literal directory
+   * part), so a write or delete there is still judged by where it lands.
+   */
+  globDir?: string;
 }
 
 export interface Redirect {
@@ -1345,7 +1351,7 @@ class Walker {
       else if (result.kind === 'names') words.push(...result.names.map(found));
       else if (result.kind === 'no-match') {
         if (result.word !== null) words.push(found(result.word));
-      } else words.push(unknown(result.reason));
+      } else words.push({ ...unknown(result.reason), globDir: literalDirectory(textOf(cs), dir) });
     }
     if (mode === 'redirect' && words.length !== 1)
       return [unknown(`it matches ${words.length} names, and bash refuses an ambiguous redirect`)];
@@ -1884,4 +1890,16 @@ export function literalCommand(text: string): string[] | null {
   const program = argv[0]!;
   if (program.includes('/') || (BASH_OWN.has(program) && !SAME_AS_PROGRAM.has(program))) return null;
   return argv;
+}
+
+/**
+ * The folder all names a pattern matches lie in: its directory part up to the first wildcard
+ * (`src/*.ts` → `<dir>/src`, `/tmp/*` → `/tmp`, `*` → `<dir>`). A quoted `*` counts as a wildcard
+ * here, which can only give a folder higher up: never one the names are not in.
+ */
+function literalDirectory(pattern: string, dir: string): string {
+  const first = pattern.search(/[*?[]|[@!+](?=\()/);
+  const slash = pattern.lastIndexOf('/', first < 0 ? pattern.length : first);
+  const prefix = slash < 0 ? '' : pattern.slice(0, slash) || '/';
+  return prefix.startsWith('/') ? prefix : `${dir.replace(/\/+$/, '')}/${prefix}`.replace(/\/+$/, '') || '/';
 }

@@ -108,6 +108,22 @@ describe('exec: wildcards are judged as what they become', () => {
     assert.equal(v.runs, undefined, 'an unknown pattern is not rewritten');
   });
 
+  it('too many names to judge one by one: still judged by the folder they are in', async () => {
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(outside);
+    for (let i = 0; i < 1001; i++) {
+      fs.writeFileSync(path.join(outside, `f${i}`), '');
+      touch(`src/many/f${i}`);
+    }
+    for (const text of [`(cd ${outside} && rm -rf *)`, `rm -f ${outside}/f*`, 'rm -rf .git/*']) {
+      const v = await judgeCommand(text, ctx());
+      assert.equal(v.verdict, 'deny', `${text}: ${v.reasons.join('; ')}`);
+    }
+    const inside = await judgeCommand('rm -f src/many/*', ctx());
+    assert.equal(inside.verdict, 'ask', 'inside the workspace: which names is still unknown');
+    assert.match(inside.reasons.join('\n'), /more than 1000 matches/);
+  });
+
   it('a redirect target that matches several names is an ambiguous redirect: ask', async () => {
     touch('out1.log', 'out2.log');
     const v = await judgeCommand('echo hi > out*.log', ctx());
