@@ -10,6 +10,7 @@ import { ScanController } from './features/scan';
 import { TestingFeature } from './features/testing';
 import { SidebarProvider } from './webview/sidebarProvider';
 import { CommandOutputHub } from './features/commandOutput';
+import { FixFeature } from './features/fix/fixFeature';
 
 /**
  * Everything behind activation: the agent client, the scan controller, the sidebar and the
@@ -23,17 +24,18 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const output = new CommandOutputHub(agent, log);
   const runs = new RunController(agent, output, log);
   const testing = new TestingFeature(agent, scans, output, log);
+  const fixes = new FixFeature(context, agent, log);
   const sidebar = new SidebarProvider(
     context.extensionUri,
     version,
-    { agent, scans, approvals, runs, testing },
+    { agent, scans, approvals, runs, testing, fixes },
     log,
   );
   const auth = new AuthFeature(context, log);
   // Before agent.start(): it sends the org session after every start, restarts included.
   const orgSync = new OrgSyncFeature(agent, auth, log);
-  const commands = commandTable({ agent, scans, runs, auth, testing, log });
-  context.subscriptions.push(agent, output, scans, approvals, runs, testing, sidebar, auth, orgSync);
+  const commands = commandTable({ agent, scans, runs, auth, testing, fixes, log });
+  context.subscriptions.push(agent, output, scans, approvals, runs, testing, fixes, sidebar, auth, orgSync);
 
   agent.start().then(
     () => {

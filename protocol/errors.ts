@@ -28,6 +28,8 @@ export const ErrorCodes = {
   NoProfileCommand: 41007,
   /** No started app has that id (it was stopped or never started). */
   NoSuchApp: 41008,
+  /** `navi/modelChat`: the editor has no usable language model (`data.reason` says which failure). */
+  ModelUnavailable: 41009,
   /** Something unexpected failed inside the agent; the agent log has the stack. */
   Internal: 41999,
 } as const;

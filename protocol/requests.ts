@@ -561,7 +561,12 @@ export const fixProgress = notification('navi/fixProgress', 'serverToClient', Fi
 /** Client → server. The workspace's receipts, newest first, each checked now (verified / failed / stale / invalid). */
 export const receipts = request('navi/receipts', 'clientToServer', ReceiptsParams, ReceiptsResult);
 /** Client → server. Checks one receipt (a stored id, or an envelope's JSON) against this installation's key. */
-export const receiptVerify = request('navi/receiptVerify', 'clientToServer', ReceiptVerifyParams, ReceiptVerifyResult);
+export const receiptVerify = request(
+  'navi/receiptVerify',
+  'clientToServer',
+  ReceiptVerifyParams,
+  ReceiptVerifyResult,
+);
 /** Client → server. Undoes a fix task's kept fixes (or one fix); files the user changed since are kept. */
 export const rollback = request('navi/rollback', 'clientToServer', RollbackParams, RollbackResult);
 /** Client → server. The person keeps a fix (audit `edit.kept`). */
@@ -592,4 +597,11 @@ export const requests = [
   modelChat,
 ] as const;
 /** All notifications. */
-export const notifications = [scanSummary, commandOutput, testProgress, appStatus, orgSession, fixProgress] as const;
+export const notifications = [
+  scanSummary,
+  commandOutput,
+  testProgress,
+  appStatus,
+  orgSession,
+  fixProgress,
+] as const;

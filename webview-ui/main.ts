@@ -1,5 +1,6 @@
 import './styles.css';
 import { HostMessage, type AgentState, type PanelMessage } from '../protocol/webviewMessages';
+import { FixHostMessage, type FixPanelMessage } from '../protocol/fixMessages';
 import type { ScanReport, ScanSummary } from '../protocol/scanReport';
 import { button, h } from './dom';
 import { countdown, renderApprovals, type PendingApproval } from './views/approvals';
@@ -7,10 +8,12 @@ import { renderFindings, renderSummary } from './views/report';
 import { renderRuns, updateRunOutput, type RunItem } from './views/runs';
 import { keepFocus } from './views/profile';
 import { applyTesting, createTestingState, renderTesting } from './views/tests';
+import { applyFix, createFixesState, patchFixProgress, renderFixes } from './views/fixes';
+import './views/fixes.css';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
-const send = (message: PanelMessage) => vscode.postMessage(message);
+const send = (message: PanelMessage | FixPanelMessage) => vscode.postMessage(message);
 
 type ScanView =
   | { state: 'idle' }
@@ -45,11 +48,21 @@ const model: {
 const KEEP_RUNS = 5;
 /** Profile, test run and apps (views/tests.ts). */
 const testing = createTestingState();
+/** Fix tasks, their fixes and receipts (views/fixes.ts). */
+const fixes = createFixesState();
 let initialised = false;
 
 const app = document.getElementById('app')!;
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  // The Fixes card has its own union (protocol/fixMessages.ts), parsed first.
+  const fix = FixHostMessage.safeParse(event.data);
+  if (fix.success) {
+    const applied = applyFix(fixes, fix.data);
+    if (applied === 'progress' && patchFixProgress(app, fixes, (fix.data as { runId: string }).runId)) return;
+    render();
+    return;
+  }
   const parsed = HostMessage.safeParse(event.data);
   if (!parsed.success) return; // not ours (VS Code posts its own messages into webviews too)
   // Output of a running command updates its own <pre>, test progress its own card; everything
@@ -154,6 +167,7 @@ function render(): void {
     sandboxBanner(),
     approvals,
     renderTesting(testing, { send, trusted: model.trusted, render }),
+    renderFixes(fixes, { send, trusted: model.trusted }),
     runs,
     ...scanSection(),
   ];

@@ -16,5 +16,7 @@ export const COMMAND_IDS = [
   'navi.stopApp',
   'navi.openApp',
   'navi.editProfile',
+  'navi.fixProblems',
+  'navi.setModelApiKey',
 ] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -4,6 +4,7 @@ import type { Agent } from '../client';
 import { exportAuditTrail } from './auditExport';
 import type { AuthFeature } from './auth';
 import type { CommandId } from './commandIds';
+import type { FixFeature } from './fix/fixFeature';
 import type { RunController } from './runs';
 import type { ScanController } from './scan';
 import type { TestingFeature } from './testing';
@@ -15,6 +16,7 @@ export interface CommandDeps {
   runs: RunController;
   auth: AuthFeature;
   testing: TestingFeature;
+  fixes: FixFeature;
   log: vscode.LogOutputChannel;
 }
 
@@ -44,6 +46,8 @@ export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unk
     'navi.signOut': () => deps.auth.signOut(),
     /** Run Tests, Start App, Stop App, Open Running App, Confirm Project Profile (features/testing.ts). */
     ...deps.testing.commands(),
+    /** Fix Problems, Set Model API Key (features/fix/fixFeature.ts). */
+    ...deps.fixes.commands(),
     'navi.restartAgent': async () => {
       try {
         await deps.agent.restart();

@@ -7,6 +7,8 @@ import type { ApprovalController } from '../features/approvals';
 import type { RunController } from '../features/runs';
 import type { ScanController } from '../features/scan';
 import type { TestingFeature } from '../features/testing';
+import type { FixFeature } from '../features/fix/fixFeature';
+import { FixPanelMessage, type FixHostMessage } from '../../protocol/fixMessages';
 import { panelHtml } from './html';
 
 /**
@@ -23,6 +25,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private readonly approvals: ApprovalController;
   private readonly runs: RunController;
   private readonly testing: TestingFeature;
+  private readonly fixes: FixFeature;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -33,6 +36,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       approvals: ApprovalController;
       runs: RunController;
       testing: TestingFeature;
+      fixes: FixFeature;
     },
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -42,6 +46,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       approvals: this.approvals,
       runs: this.runs,
       testing: this.testing,
+      fixes: this.fixes,
     } = parts);
     this.approvals.panelVisible = () => this.view?.visible === true && this.ready;
     this.disposables.push(
@@ -49,6 +54,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       this.approvals.onMessage((m) => this.post(m)),
       this.runs.onMessage((m) => this.post(m)),
       this.testing.onMessage((m) => this.post(m)),
+      this.fixes.onMessage((m) => this.post(m)),
       this.agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
       this.agent.onDidStart((info) => this.post(sandboxMessage(info))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
@@ -71,12 +77,18 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     });
   }
 
-  private post(message: HostMessage): void {
+  private post(message: HostMessage | FixHostMessage): void {
     if (!this.view || !this.ready) return; // replayed when the panel says `ready`
     void this.view.webview.postMessage(message);
   }
 
   private async receive(raw: unknown): Promise<void> {
+    // The Fixes card has its own union (protocol/fixMessages.ts), parsed first.
+    const fix = FixPanelMessage.safeParse(raw);
+    if (fix.success) {
+      await this.fixes.receive(fix.data);
+      return;
+    }
     const parsed = PanelMessage.safeParse(raw);
     if (!parsed.success) {
       this.log.warn(
@@ -103,6 +115,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           ...this.scans.replay(),
           ...this.runs.replay(),
           ...this.testing.replay(),
+          ...this.fixes.replay(),
           ...this.approvals.replay(),
         ])
           this.post(m);

@@ -7,6 +7,9 @@ import { notifications, requests, ScanParams } from '../../protocol/requests';
 import { ScanReport } from '../../protocol/scanReport';
 import { Settings } from '../../protocol/settings';
 import { HostMessage, PanelMessage } from '../../protocol/webviewMessages';
+// The Fixes card's messages and the model settings have schemas of their own.
+import { ModelSettingValues } from '../../extension/features/fix/modelConfig';
+import { FixHostMessage, FixPanelMessage } from '../../protocol/fixMessages';
 
 const root = path.resolve(__dirname, '..', '..');
 const doc = fs.readFileSync(path.join(root, 'docs', 'protocol.md'), 'utf8');
@@ -62,7 +65,7 @@ describe('protocol', () => {
   });
 
   it('documents every webview message kind', () => {
-    for (const union of [HostMessage, PanelMessage]) {
+    for (const union of [HostMessage, PanelMessage, FixHostMessage, FixPanelMessage]) {
       for (const option of union.options) {
         const kind = (option.shape.kind as z.ZodLiteral<string>).value;
         assert.ok(doc.includes(`\`${kind}`), `webview message ${kind} is missing from docs/protocol.md`);
@@ -79,7 +82,7 @@ describe('protocol', () => {
 
   it('keeps settings defaults in package.json and the settings schema equal', () => {
     const props = manifest.contributes.configuration.properties;
-    const defaults = Settings.parse({});
+    const defaults = { ...Settings.parse({}), ...ModelSettingValues.parse({}) };
     assert.deepEqual(
       Object.keys(props).sort(),
       Object.keys(defaults)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createTwoFilesPatch } from 'diff';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { v7 as uuidv7 } from 'uuid';
 import type { Diagnostic } from '../../../protocol/diagnostics';
 import type { FixFileChange, FixRecord } from '../../../protocol/fix';
@@ -65,7 +65,10 @@ const isText = (b: Buffer) => !b.includes(0);
 function change(rel: string, before: Buffer | null, after: Buffer | null): FixFileChange {
   const a = before && isText(before) ? before.toString('utf8') : '';
   const b = after && isText(after) ? after.toString('utf8') : '';
-  let diff = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, a, b, undefined, undefined, { context: 3 });
+  let diff = createTwoFilesPatch(`a/${rel}`, `b/${rel}`, a, b, undefined, undefined, {
+    context: 3,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
   if (diff.length > MAX_DIFF_CHARS) diff = `${diff.slice(0, MAX_DIFF_CHARS)}\n… (diff cut at 256 KiB)\n`;
   return {
     path: rel,

@@ -94,7 +94,10 @@ async function fixFile(
     let answer;
     try {
       // The time budget holds inside a request too (its retries and back-off included).
-      const signal = AbortSignal.any([state.ctx.signal, AbortSignal.timeout(Math.max(1, budget.remainingMs()))]);
+      const signal = AbortSignal.any([
+        state.ctx.signal,
+        AbortSignal.timeout(Math.max(1, budget.remainingMs())),
+      ]);
       answer = await provider.chat({ ...prompt, maxTokens: MAX_ANSWER_TOKENS }, signal);
     } catch (error) {
       budget.record({ promptChars }, file);

@@ -2,7 +2,8 @@
 // test driver enabled, the workbench opened with `payload` = extensionDevelopmentPath (this repo)
 // + extensionTestsPath (out/test/suite/index.js), exactly what @vscode/test-electron passes to a
 // desktop VS Code. The workbench calls window.codeAutomationExit(code) when run() settles.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// test/vscode/lm-provider (language models for the navi/modelChat suite) is installed beside it.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeInstanceDirs, startCodeServer } from './codeServer.mjs';
 import { createFixtureRepo } from './fixture.mjs';
@@ -11,6 +12,8 @@ import { REPO, RESULTS_DIR } from './tools.mjs';
 import { launchBrowser, newPage, screenshot, serverLogs, workbenchUrl } from './workbench.mjs';
 
 const TESTS_MODULE = path.join(REPO, 'out', 'test', 'suite', 'index.js');
+/** A test-only extension that contributes language models (test/vscode/modelChat.test.ts uses them). */
+const LM_PROVIDER_EXTENSION = path.join(REPO, 'test', 'vscode', 'lm-provider');
 const RUN_TIMEOUT = 240_000;
 /** Prefix of the lines test/vscode/index.ts writes for the runner (its OUTPUT_TAG). */
 const OUTPUT_TAG = '[navi-e2e] ';
@@ -30,6 +33,8 @@ export async function runInHostSuites(options = {}) {
   }
 
   const fixture = createFixtureRepo(newRunFolder('in-host-fixture'));
+  const extensionsDir = path.join(h.runDir, 'in-host-extensions');
+  installTestExtension(LM_PROVIDER_EXTENSION, extensionsDir);
   let server;
   let browser;
   const result = { passed: 0, failed: 0, exitCode: undefined };
@@ -37,8 +42,8 @@ export async function runInHostSuites(options = {}) {
     server = await startCodeServer({
       tools: h.tools,
       root: newRunFolder('in-host-code-server'),
-      // Empty: the extension under test is the development one (this checkout), not the .vsix.
-      extensionsDir: path.join(h.runDir, 'in-host-extensions'),
+      // No .vsix: the extension under test is the development one (this checkout).
+      extensionsDir,
       args: ['--vscode-option', 'enable-smoke-test-driver'],
     });
     browser = await launchBrowser({
@@ -101,6 +106,17 @@ export async function runInHostSuites(options = {}) {
     await browser?.close().catch(() => {});
     await server?.stop();
   }
+}
+
+/**
+ * Puts a test-only extension into the extensions folder as `<publisher>.<name>-<version>`, where
+ * the first start of code-server finds it. (A second `extensionDevelopmentPath` does not work in
+ * the web workbench: it reads the payload into a Map, so only the last of a repeated key is kept.)
+ */
+function installTestExtension(folder, extensionsDir) {
+  const { publisher, name, version } = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8'));
+  mkdirSync(extensionsDir, { recursive: true });
+  cpSync(folder, path.join(extensionsDir, `${publisher}.${name}-${version}`), { recursive: true });
 }
 
 async function diagnose(page, server, consoleLines) {

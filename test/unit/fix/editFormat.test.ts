@@ -42,10 +42,10 @@ describe('model edit format: the prompt', () => {
     const task = prompt.messages[0]!.content;
     assert.match(task, /## src\/a\.ts/);
     assert.match(task, /- line 2, column 5: error TS2304 \(ts\): Cannot find name 'readFileSync'\./);
-    assert.match(
-      task,
-      /1 \| import x from "y";\n2 \| export const t = readFileSync\("f"\);\n3 \| \n```\n\(the whole file, 3 lines\)/,
-    );
+    // A string, not a regex literal: TypeScript's import scanner (affected tests) reads the import inside a regex.
+    const expected =
+      '1 | import x from "y";\n2 | export const t = readFileSync("f");\n3 | \n```\n(the whole file, 3 lines)';
+    assert.ok(task.includes(expected), task);
     // Whatever the prompt, it must fit what navi/modelChat carries to VS Code.
     ModelChatParams.parse({ ...prompt, maxTokens: 4000 });
   });
