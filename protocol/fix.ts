@@ -346,3 +346,43 @@ export const ModelChatResult = z
   })
   .strict();
 export type ModelChatResult = z.infer<typeof ModelChatResult>;
+
+// ---------------------------------------------------------------------------------------------
+// navi/editorQuickFixes (server → client): preferred quick fixes of the editor's language extensions
+
+export const EditorQuickFixesParams = z
+  .object({
+    /** Absolute workspace root the diagnostics' files are relative to. */
+    root: AbsolutePath,
+    /** The errors the cheaper fixers left (at most 500). */
+    diagnostics: z.array(Diagnostic).max(500),
+  })
+  .strict();
+export type EditorQuickFixesParams = z.infer<typeof EditorQuickFixesParams>;
+
+/**
+ * Per file, the preferred quick fixes that are plain text edits of that file alone (no command,
+ * no file created or renamed), applied to the file's saved text; files with unsaved changes are
+ * left out. The agent writes `content` as one fix and verifies it like any other.
+ */
+export const EditorQuickFixesResult = z
+  .object({
+    fixes: z
+      .array(
+        z
+          .object({
+            /** Workspace-relative, `/`-separated. */
+            file: z.string().min(1).max(4096),
+            /** The quick fixes' titles (`Add missing import`), for the receipt. */
+            title: z.string().min(1).max(200),
+            /** Indices into the params' `diagnostics` these quick fixes address. */
+            diagnostics: z.array(z.number().int().nonnegative()).min(1).max(500),
+            /** The file's whole text with the fixes applied. */
+            content: z.string().max(10 << 20),
+          })
+          .strict(),
+      )
+      .max(500),
+  })
+  .strict();
+export type EditorQuickFixesResult = z.infer<typeof EditorQuickFixesResult>;

@@ -4,6 +4,8 @@ import { ApprovalDecision, ApprovalParams, ApprovalResult } from './approvals';
 import { Verdict } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
 import {
+  EditorQuickFixesParams,
+  EditorQuickFixesResult,
   FixKeepParams,
   FixKeepResult,
   FixParams,
@@ -571,6 +573,16 @@ export const receiptVerify = request(
 export const rollback = request('navi/rollback', 'clientToServer', RollbackParams, RollbackResult);
 /** Client → server. The person keeps a fix (audit `edit.kept`). */
 export const fixKeep = request('navi/fixKeep', 'clientToServer', FixKeepParams, FixKeepResult);
+/**
+ * Server → client (VS Code only). The editor's language extensions' preferred quick fixes for the
+ * errors the cheaper fixers left, as plain edits (docs/fix.md).
+ */
+export const editorQuickFixes = request(
+  'navi/editorQuickFixes',
+  'serverToClient',
+  EditorQuickFixesParams,
+  EditorQuickFixesResult,
+);
 /** Server → client. One chat turn through VS Code's Language Model API (model provider `vscode-lm`). */
 export const modelChat = request('navi/modelChat', 'serverToClient', ModelChatParams, ModelChatResult);
 
@@ -595,6 +607,7 @@ export const requests = [
   rollback,
   fixKeep,
   modelChat,
+  editorQuickFixes,
 ] as const;
 /** All notifications. */
 export const notifications = [

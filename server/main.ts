@@ -31,7 +31,7 @@ import { runTests } from './tasks/test/runTests';
 import { runFix } from './tasks/fix/fixTask';
 import { keepFix, rollbackRequest } from './tasks/fix/fixRollback';
 import { listReceipts, verifyOne } from './tasks/fix/receiptList';
-import { ModelChatResult } from '../protocol/fix';
+import { EditorQuickFixesResult, ModelChatResult } from '../protocol/fix';
 import { AppManager } from './tasks/start/apps';
 import { OrgService } from './org/orgService';
 import { NAVI_VERSION } from './version';
@@ -268,6 +268,20 @@ handle(connection, log, requests.fix, (params, ctx) =>
         if (!parsed.success) throw new Error('The editor answered navi/modelChat with an invalid result.');
         return parsed.data;
       },
+      ...(options.client === 'extension'
+        ? {
+            async editorQuickFixes(params, signal) {
+              const cancel = new CancellationTokenSource();
+              signal.addEventListener('abort', () => cancel.cancel(), { once: true });
+              const parsed = EditorQuickFixesResult.safeParse(
+                await connection.sendRequest(requests.editorQuickFixes.type, params, cancel.token),
+              );
+              if (!parsed.success)
+                throw new Error('The editor answered navi/editorQuickFixes with an invalid result.');
+              return parsed.data;
+            },
+          }
+        : {}),
     },
     {
       signal: ctx.signal,

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { Diagnostic } from '../../../protocol/diagnostics';
-import { modelChat } from '../../../protocol/requests';
+import { editorQuickFixes, modelChat } from '../../../protocol/requests';
 import type { Agent } from '../../client';
 import type { FixHostMessage, FixPanelMessage } from '../../../protocol/fixMessages';
 import { FixCodeActionProvider } from './codeActions';
@@ -9,6 +9,7 @@ import { FixDiffs } from './fixDiff';
 import type { FixRunOptions } from './fixRequest';
 import { FixRunController } from './fixRuns';
 import { answerModelChat } from './modelChat';
+import { answerEditorQuickFixes } from './quickFixes';
 import { ModelSettingsReader } from './modelSettings';
 
 /** What `navi.fixProblems` accepts: `{ files, diagnostics }` from the code action (or a test). */
@@ -39,6 +40,9 @@ export class FixFeature implements vscode.Disposable {
     this.diffs = new FixDiffs((fixId) => this.runs.tasks.find(fixId)?.fix, log);
     agent.handleRequests((client) =>
       client.onRequest(modelChat.type, (raw, token) => answerModelChat(raw, token, this.log)),
+    );
+    agent.handleRequests((client) =>
+      client.onRequest(editorQuickFixes.type, (raw, token) => answerEditorQuickFixes(raw, token, this.log)),
     );
     this.disposables.push(
       this.runs,

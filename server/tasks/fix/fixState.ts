@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { Diagnostic } from '../../../protocol/diagnostics';
 import type {
+  EditorQuickFixesParams,
+  EditorQuickFixesResult,
   FixParams,
   FixProgressParams,
   FixRecord,
@@ -30,6 +32,8 @@ export interface FixPorts {
   testAdapters: readonly RunnerAdapter[];
   /** VS Code's Language Model API through the client (`navi/modelChat`), for `provider: 'vscode-lm'`. */
   modelChat?: (params: ModelChatParams, signal: AbortSignal) => Promise<ModelChatResult>;
+  /** VS Code's language extensions' preferred quick fixes through the client (`navi/editorQuickFixes`). */
+  editorQuickFixes?: (params: EditorQuickFixesParams, signal: AbortSignal) => Promise<EditorQuickFixesResult>;
 }
 
 export interface FixContext {

@@ -211,6 +211,7 @@ async function fixLoop(state: FixState): Promise<FixResult> {
     const applier = new FixApplier(state, fixes);
     await toolFixes(state, applier);
     await typeScriptFixes(state, applier);
+    await editorQuickFixes(state, applier);
     if (params.model && !ctx.signal.aborted) await modelFixes(state, applier, params.model);
     else if (!params.model && currentErrors(state).length > 0)
       state.notes.push(
@@ -456,3 +457,36 @@ function tsconfigOf(step: CheckStep): string | undefined {
   }
 }
 export type { FixContext, FixPorts } from './fixState';
+
+/**
+ * In VS Code: the preferred quick fixes of the editor's language extensions for what is left
+ * (computed by the client on the saved text, plain edits of one file only), one fix per file,
+ * verified by the checkers like every other fix.
+ */
+async function editorQuickFixes(state: FixState, applier: FixApplier): Promise<void> {
+  const ask = state.ports.editorQuickFixes;
+  const targets = currentErrors(state).slice(0, 500);
+  if (!ask || targets.length === 0 || state.ctx.signal.aborted) return;
+  progress(state, 'fixing', 'Asking the editor for its quick fixes…');
+  let answer: Awaited<ReturnType<typeof ask>>;
+  try {
+    answer = await ask({ root: state.root, diagnostics: targets }, state.ctx.signal);
+  } catch (error) {
+    state.notes.push(
+      `The editor's quick fixes were not available: ${(error as Error).message ?? String(error)}`,
+    );
+    return;
+  }
+  for (const fix of answer.fixes) {
+    if (state.ctx.signal.aborted) return;
+    const file = workspaceRel(state.root, fix.file);
+    const fixed = fix.diagnostics.map((i) => targets[i]).filter((d): d is Diagnostic => d?.file === file);
+    if (!file || fixed.length === 0 || !applier.writable(file, fixed)) continue;
+    await applier.apply({
+      fixer: { kind: 'editor-quick-fix', name: fix.title.slice(0, 200) },
+      targets: fixed,
+      files: [file],
+      write: { kind: 'content', contents: new Map([[file, fix.content]]) },
+    });
+  }
+}

@@ -293,7 +293,8 @@ describe('checkpoints and rollback', function () {
     );
   });
 
-  it('property: rollback restores only what NAVI wrote and the user did not touch since', async () => {
+  it('property: rollback restores only what NAVI wrote and the user did not touch since', async function () {
+    this.timeout(240_000); // 40 cases of real git: a loaded machine needs more than a minute
     const tracked = ['README.md', 'src/a.ts', 'src/b.ts', 'lib/c.js', 'lib/deep/d.js'];
     const fresh = ['src/new.ts', 'gen/x/y.ts', 'notes.md'];
     // One user repository built once (commits, a stash entry, a second branch, a nested repo),
