@@ -31,7 +31,8 @@ export function profileFile(stateDir: string, root: string): string {
   return path.join(stateDir, 'profiles', `${id}.json`);
 }
 
-async function realRoot(root: string): Promise<string> {
+/** The workspace folder's real path; 41001 with a hint when it does not exist. */
+export async function realRoot(root: string): Promise<string> {
   try {
     return await fs.promises.realpath(root);
   } catch {

@@ -1,10 +1,9 @@
-import * as fs from 'node:fs';
 import { ErrorCodes, NaviError } from '../../../protocol/errors';
-import type { RollbackParams, RollbackResult } from '../../../protocol/fix';
 import type { z } from 'zod';
-import type { FixKeepParams, FixKeepResult } from '../../../protocol/fix';
+import type { FixKeepParams, FixKeepResult, RollbackParams, RollbackResult } from '../../../protocol/fix';
 import { rollback } from '../../edits/checkpoints';
 import type { PipelinePorts } from '../../exec/pipeline';
+import { realRoot } from '../profile';
 import { listFixTasks, saveFixTask } from './fixRecords';
 
 /**
@@ -71,12 +70,7 @@ export async function rollbackRequest(
         hint: 'Trust the workspace (Manage Workspace Trust) first.',
       },
     );
-  let root: string;
-  try {
-    root = fs.realpathSync(params.root);
-  } catch {
-    throw new NaviError(ErrorCodes.PathNotFound, `Folder not found: ${params.root}.`, { path: params.root });
-  }
+  const root = await realRoot(params.root);
   const taskId = params.taskId ?? params.fixId?.replace(/\.f[0-9]+$/, '');
   const tasks = listFixTasks(ports.stateDir, root);
   const task = taskId
@@ -131,12 +125,7 @@ export async function keepFix(
   params: z.infer<typeof FixKeepParams>,
   ports: FixRollbackPorts,
 ): Promise<z.infer<typeof FixKeepResult>> {
-  let root: string;
-  try {
-    root = fs.realpathSync(params.root);
-  } catch {
-    throw new NaviError(ErrorCodes.PathNotFound, `Folder not found: ${params.root}.`, { path: params.root });
-  }
+  const root = await realRoot(params.root);
   const taskId = params.fixId.replace(/\.f[0-9]+$/, '');
   const fix = listFixTasks(ports.stateDir, root)
     .find((t) => t.taskId === taskId)

@@ -7,7 +7,7 @@ import type { FixParams, FixResult, RemainingDiagnostic } from '../../../protoco
 import type { Diagnostic } from '../../../protocol/diagnostics';
 import type { WorkspaceProfile } from '../../../protocol/testing';
 import { createCheckpoint, type Checkpoint } from '../../edits/checkpoints';
-import { loadProfile, profileCommand, profileFile, type ResolvedCommand } from '../profile';
+import { loadProfile, profileCommand, profileFile, realRoot, type ResolvedCommand } from '../profile';
 import { planChecks, type CheckStep } from './checkRuns';
 import {
   countsOf,
@@ -32,17 +32,6 @@ import { modelFixes } from './modelFix';
  * against the state before it, keep what verifies with a signed receipt and roll back what does
  * not. NAVI's runner decides; no fixer's word counts.
  */
-
-async function realRoot(root: string): Promise<string> {
-  try {
-    return await fs.promises.realpath(root);
-  } catch {
-    throw new NaviError(ErrorCodes.PathNotFound, `Folder not found: ${root}.`, {
-      path: root,
-      hint: 'Open an existing folder.',
-    });
-  }
-}
 
 function profileHash(stateDir: string, profile: WorkspaceProfile): string {
   let bytes: Buffer;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import { ErrorCodes, NaviError } from '../../../protocol/errors';
 import type { ReceiptSummary, ReceiptVerifyResult, ReceiptsResult } from '../../../protocol/fix';
 import type { ReceiptRecord } from '../../../protocol/receipts';
+import { realRoot } from '../profile';
 import {
   loadOrCreateSigningKey,
   ReceiptStore,
@@ -16,14 +16,6 @@ import {
  * says `stale`. A `failed` receipt stays `failed` when its files changed (the rollback that
  * followed it changes them): failing is what it proves.
  */
-
-function realRoot(root: string): string {
-  try {
-    return fs.realpathSync(root);
-  } catch {
-    throw new NaviError(ErrorCodes.PathNotFound, `Folder not found: ${root}.`, { path: root });
-  }
-}
 
 const publicKeys = (stateDir: string, root?: string) => [
   loadOrCreateSigningKey(stateDir, root ? { workspaceRoots: [root] } : {}).publicKey,
@@ -48,7 +40,7 @@ function summary(record: ReceiptRecord, v: ReceiptVerification): ReceiptSummary 
 }
 
 export async function listReceipts(root: string, stateDir: string): Promise<ReceiptsResult> {
-  const real = realRoot(root);
+  const real = await realRoot(root);
   const keys = publicKeys(stateDir, real);
   const records = await new ReceiptStore(stateDir).list(real);
   const receipts: ReceiptSummary[] = [];
@@ -61,7 +53,7 @@ export async function verifyOne(
   params: { root?: string | undefined; id?: string | undefined; envelope?: string | undefined },
   stateDir: string,
 ): Promise<ReceiptVerifyResult> {
-  const root = params.root === undefined ? undefined : realRoot(params.root);
+  const root = params.root === undefined ? undefined : await realRoot(params.root);
   let envelope: unknown = params.envelope;
   if (params.id !== undefined) {
     const record = await new ReceiptStore(stateDir).get(params.id);
