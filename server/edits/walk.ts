@@ -14,6 +14,10 @@ export interface Found {
   abs: string;
   mode: '100644' | '100755' | '120000';
   size: number;
+  /** What the stat cache compares (see hashAll). */
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
 }
 
 const join = (dir: string, name: string) => (dir === '' ? name : `${dir}/${name}`);
@@ -26,10 +30,11 @@ export function collect(ws: string, starts: string[] | null, maxBytes: number, d
   const queue: string[] = [];
   const addFile = (rel: string, st: fs.Stats) => {
     const abs = path.join(ws, rel);
-    if (st.isSymbolicLink()) found.push({ rel, abs, mode: '120000', size: 0 });
+    const times = { mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+    if (st.isSymbolicLink()) found.push({ rel, abs, mode: '120000', size: 0, ...times });
     else if (!st.isFile()) return;
     else if (st.size > maxBytes) skipped.push({ path: rel, reason: 'too-large' });
-    else found.push({ rel, abs, mode: st.mode & 0o111 ? '100755' : '100644', size: st.size });
+    else found.push({ rel, abs, mode: st.mode & 0o111 ? '100755' : '100644', size: st.size, ...times });
   };
   for (const rel of starts ?? ['']) {
     if (rel === '') {
@@ -87,9 +92,66 @@ export function collect(ws: string, starts: string[] | null, maxBytes: number, d
   return { found, skipped };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The stat cache: what git's index does for `git status`. A file whose size, mtime, ctime and inode
+// are those it had when the store last hashed it has the same blob, so a second checkpoint of a
+// big tree reads only what changed. An entry younger than RACY_MS when recorded is not kept: a
+// write within the clock's granularity could leave the stat unchanged ("racily clean" in git).
+
+const STAT_CACHE = 'navi-stat-cache.json';
+/** Below this many files the cache costs more than it saves (per-fix checkpoints). */
+const STAT_CACHE_MIN_FILES = 1000;
+const RACY_MS = 2000;
+type StatEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: string];
+
+function readStatCache(store: Store): Map<string, StatEntry> {
+  try {
+    const raw = JSON.parse(fs.readFileSync(path.join(store.gitDir, STAT_CACHE), 'utf8')) as unknown;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw))
+      return new Map(
+        Object.entries(raw as Record<string, StatEntry>).filter(
+          ([, e]) => Array.isArray(e) && e.length === 5,
+        ),
+      );
+  } catch {
+    // none yet, or damaged: everything is hashed
+  }
+  return new Map();
+}
+
+function writeStatCache(store: Store, entries: Map<string, StatEntry>): void {
+  const file = path.join(store.gitDir, STAT_CACHE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(entries)), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true }); // a cache that cannot be written only costs time next time
+  }
+}
+
+const sameStat = (e: StatEntry | undefined, f: Found) =>
+  e !== undefined && e[0] === f.size && e[1] === f.mtimeMs && e[2] === f.ctimeMs && e[3] === f.ino;
+
 /** Stores the files' contents as blobs; what the deadline did not reach is skipped. */
 export async function hashAll(store: Store, found: Found[], deadline: number, skipped: Skipped[]) {
   const stored: { rel: string; mode: string; oid: string }[] = [];
+  const useCache = found.length >= STAT_CACHE_MIN_FILES;
+  const cache = useCache ? readStatCache(store) : new Map<string, StatEntry>();
+  const next = new Map<string, StatEntry>();
+  const remember = (f: Found, oid: string) => {
+    if (useCache && f.mode !== '120000' && Math.max(f.mtimeMs, f.ctimeMs) < Date.now() - RACY_MS)
+      next.set(f.rel, [f.size, f.mtimeMs, f.ctimeMs, f.ino, oid]);
+  };
+  const fresh: Found[] = [];
+  for (const f of found) {
+    const e = f.mode === '120000' ? undefined : cache.get(f.rel);
+    if (sameStat(e, f)) {
+      stored.push({ rel: f.rel, mode: f.mode, oid: e![4] });
+      next.set(f.rel, e!);
+    } else fresh.push(f);
+  }
+  found = fresh;
   const one = async (f: Found) => {
     try {
       const content = f.mode === '120000' ? Buffer.from(fs.readlinkSync(f.abs)) : fs.readFileSync(f.abs);
@@ -119,7 +181,10 @@ export async function hashAll(store: Store, found: Found[], deadline: number, sk
       oids = []; // one unreadable file fails the batch: redo it file by file
     }
     if (oids.length === batch.length)
-      batch.forEach((f, k) => stored.push({ rel: f.rel, mode: f.mode, oid: oids[k]! }));
+      batch.forEach((f, k) => {
+        stored.push({ rel: f.rel, mode: f.mode, oid: oids[k]! });
+        remember(f, oids[k]!);
+      });
     else for (const f of batch) await one(f);
   }
   for (const f of batchable.slice(i)) skipped.push({ path: f.rel, reason: 'time-budget' });
@@ -127,5 +192,6 @@ export async function hashAll(store: Store, found: Found[], deadline: number, sk
     if (Date.now() >= deadline) skipped.push({ path: f.rel, reason: 'time-budget' });
     else await one(f);
   }
+  if (useCache) writeStatCache(store, next);
   return stored;
 }

@@ -293,6 +293,30 @@ describe('checkpoints and rollback', function () {
     );
   });
 
+  it('a second checkpoint of a big tree reuses what did not change, and never what did', async () => {
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 1200; i++) tree[`src/m${i}.ts`] = `export const v${i} = ${i};\n`;
+    const { fx, stateDir, ws } = setup(tree);
+    // Old enough for the stat cache (a file changed within two seconds is always read again).
+    const old = new Date(Date.now() - 60_000);
+    for (const rel of Object.keys(tree)) fs.utimesSync(fx.abs(rel), old, old);
+    await createCheckpoint({ ...ws, taskId: 'first', timeBudgetMs: Infinity });
+    assert.ok(fs.existsSync(path.join(stateDir, 'checkpoints')), 'a store');
+    // Same size, same mtime: only the inode change time tells; and one changed just now.
+    fx.write('src/m1.ts', 'export const v1 = 9;\n');
+    fs.utimesSync(fx.abs('src/m1.ts'), old, old);
+    fx.write('src/m2.ts', 'export const v2 = 2; // now\n');
+    const second = await createCheckpoint({ ...ws, taskId: 'second', timeBudgetMs: Infinity });
+    assert.equal(second.files, 1200);
+    await naviWrite(second, fx, 'src/m1.ts', 'navi\n');
+    await naviWrite(second, fx, 'src/m2.ts', 'navi\n');
+    await naviWrite(second, fx, 'src/m3.ts', 'navi\n');
+    await rollback({ ...ws, taskId: 'second' });
+    assert.equal(fs.readFileSync(fx.abs('src/m1.ts'), 'utf8'), 'export const v1 = 9;\n');
+    assert.equal(fs.readFileSync(fx.abs('src/m2.ts'), 'utf8'), 'export const v2 = 2; // now\n');
+    assert.equal(fs.readFileSync(fx.abs('src/m3.ts'), 'utf8'), 'export const v3 = 3;\n');
+  });
+
   it('property: rollback restores only what NAVI wrote and the user did not touch since', async function () {
     this.timeout(240_000); // 40 cases of real git: a loaded machine needs more than a minute
     const tracked = ['README.md', 'src/a.ts', 'src/b.ts', 'lib/c.js', 'lib/deep/d.js'];
