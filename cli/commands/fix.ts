@@ -33,7 +33,7 @@ any other fix is rolled back at once. navi rollback undoes a task's fixes.
 PATH: the project directory or the workspace (default: the current directory).
 
 Options:
-  --files F…      Fix only these files.
+  --files F…      Fix only these files (or the files in these folders).
   --project DIR   The project, relative to the workspace (default: every project of the profile).
   --yes, -y       Approve commands and edits that ask, without a prompt (recorded as "cli-yes").
   --no-model      Do not use a model even when one is configured.

@@ -59,7 +59,7 @@ export interface FixState {
   notes: string[];
   /** Test results before any fix, by test id; undefined when tests are not run. */
   testsBefore?: { result: TestRunResult; byId: Map<string, string>; resolved: ResolvedCommand };
-  /** Workspace-relative files in scope (`params.files`), or undefined for every file. */
+  /** Workspace-relative files or folders in scope (`params.files`), or undefined for every file. */
   scope?: Set<string>;
   unsaved: Set<string>;
   /** Why a diagnostic was left (by diagnostic key), for `remaining`. */
@@ -71,10 +71,18 @@ export interface FixState {
 /** `checker\0file\0code\0message`: a diagnostic's identity across runs (its line moves when code above it changes). */
 export const diagKey = (d: Diagnostic) => `${d.checker}\0${d.file}\0${d.code ?? ''}\0${d.message}`;
 
+/** Whether a workspace-relative file is in the task's scope (a file given, or in a folder given). */
+export function inScope(state: FixState, file: string): boolean {
+  if (!state.scope) return true;
+  for (let at = file; at !== ''; at = at.includes('/') ? at.slice(0, at.lastIndexOf('/')) : '')
+    if (state.scope.has(at)) return true;
+  return false;
+}
+
 /** The errors the current checks report, in scope, de-duplicated. */
 export function currentErrors(state: FixState): Diagnostic[] {
   const all = [...state.current.values()].flatMap((r) => r.result.diagnostics);
-  return dedupe(all.filter((d) => d.severity === 'error' && (!state.scope || state.scope.has(d.file))));
+  return dedupe(all.filter((d) => d.severity === 'error' && inScope(state, d.file)));
 }
 
 export function progress(

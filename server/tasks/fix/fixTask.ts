@@ -13,6 +13,7 @@ import {
   countsOf,
   currentErrors,
   diagKey,
+  inScope,
   progress,
   runChecks,
   testRun,
@@ -115,18 +116,20 @@ export async function runFix(params: FixParams, ports: FixPorts, ctx: FixContext
     startedAt,
   };
   if (params.files?.length) {
+    // Files or folders; the workspace folder itself means everything.
+    const isRoot = (f: string) => path.resolve(root, f) === root;
     const scope = params.files.map((f) => workspaceRel(root, f));
-    const outside = params.files.filter((_, i) => scope[i] === undefined);
+    const outside = params.files.filter((f, i) => scope[i] === undefined && !isRoot(f));
     if (outside.length)
       throw new NaviError(
         ErrorCodes.InvalidParams,
         `Outside the workspace: ${outside.slice(0, 3).join(', ')}.`,
         {
           path: root,
-          hint: 'Give files inside the workspace, relative to its root or absolute.',
+          hint: 'Give files or folders inside the workspace, relative to its root or absolute.',
         },
       );
-    state.scope = new Set(scope as string[]);
+    if (!params.files.some(isRoot)) state.scope = new Set(scope as string[]);
   }
   const project = params.project ? path.resolve(root, params.project) : root;
   await ports.pipeline.audit.append({
@@ -298,7 +301,7 @@ function statusSentence(status: FixResult['status'], fixes: number, remaining: n
  */
 function editorDiagnostics(state: FixState): Diagnostic[] {
   const given = (state.params.editorDiagnostics ?? []).filter(
-    (d) => d.severity === 'error' && (!state.scope || state.scope.has(d.file)),
+    (d) => d.severity === 'error' && inScope(state, d.file),
   );
   const known = [...state.current.values()].flatMap((r) => r.result.diagnostics);
   const same = (a: Diagnostic, b: Diagnostic) =>

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { WorkspaceProfile } from '../../../protocol/testing';
 import { checkerFor } from '../../../server/tasks/fix/checkers';
 import { covers, planChecks } from '../../../server/tasks/fix/checkRuns';
+import { inScope, type FixState } from '../../../server/tasks/fix/fixState';
 
 describe('the fix task: which checks run, and each tool’s own fixer', () => {
   const fixOf = (argv: string[], files: string[]) => {
@@ -109,5 +110,15 @@ describe('the fix task: which checks run, and each tool’s own fixer', () => {
       assert.ok(covers(prettier!, root, 'README.md'));
       assert.ok(!covers(prettier!, root, '../elsewhere/a.ts'));
     });
+  });
+
+  it('--files takes files and folders: a folder covers what is below it, and nothing else', () => {
+    const state = { scope: new Set(['src/lib', 'README.md']) } as unknown as FixState;
+    assert.ok(inScope(state, 'src/lib/a.ts'));
+    assert.ok(inScope(state, 'src/lib/deep/b.ts'));
+    assert.ok(inScope(state, 'README.md'));
+    assert.ok(!inScope(state, 'src/library.ts'));
+    assert.ok(!inScope(state, 'src/other.ts'));
+    assert.ok(inScope({} as FixState, 'anything.ts'));
   });
 });
