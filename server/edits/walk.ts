@@ -104,9 +104,19 @@ const STAT_CACHE_MIN_FILES = 1000;
 const RACY_MS = 2000;
 type StatEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, oid: string];
 
+/**
+ * The cache as this process last read or wrote it, by store: VS Code's agent lives long, so its
+ * next checkpoint does not parse the file again (unless another process wrote it since).
+ */
+const loaded = new Map<string, { mtimeMs: number; entries: Map<string, StatEntry> }>();
+
 function readStatCache(store: Store): Map<string, StatEntry> {
+  const file = path.join(store.gitDir, STAT_CACHE);
   try {
-    const raw = JSON.parse(fs.readFileSync(path.join(store.gitDir, STAT_CACHE), 'utf8')) as unknown;
+    const mtimeMs = fs.statSync(file).mtimeMs;
+    const mine = loaded.get(file);
+    if (mine?.mtimeMs === mtimeMs) return mine.entries;
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     if (raw && typeof raw === 'object' && !Array.isArray(raw))
       return new Map(
         Object.entries(raw as Record<string, StatEntry>).filter(
@@ -125,8 +135,10 @@ function writeStatCache(store: Store, entries: Map<string, StatEntry>): void {
   try {
     fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(entries)), { mode: 0o600 });
     fs.renameSync(tmp, file);
+    loaded.set(file, { mtimeMs: fs.statSync(file).mtimeMs, entries });
   } catch {
     fs.rmSync(tmp, { force: true }); // a cache that cannot be written only costs time next time
+    loaded.delete(file);
   }
 }
 
