@@ -19,13 +19,45 @@ const git = (cwd: string, ...args: string[]) =>
     encoding: 'utf8',
   }).trim();
 
-/** A git repository with these files committed; `tools` are linked from NAVI's own node_modules. */
+/**
+ * Copies an npm package from NAVI's own node_modules into `root`'s, with every package it needs
+ * (resolved as Node does: its own node_modules first, then the hoisted ones). Copies, not links:
+ * the sandbox shows a command only the workspace and the system, so a link into a clone under
+ * /tmp would point at nothing there.
+ */
+function copyPackage(root: string, name: string): void {
+  const top = path.join(REPO, 'node_modules');
+  const seen = new Set<string>();
+  const visit = (dir: string) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    if (path.dirname(dir) === top || path.dirname(path.dirname(dir)) === top) {
+      const to = path.join(root, 'node_modules', path.relative(top, dir));
+      if (!fs.existsSync(to)) fs.cpSync(dir, to, { recursive: true, dereference: true });
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      // Node's lookup: dir/node_modules, then each enclosing package's, then the hoisted one.
+      const candidates: string[] = [];
+      for (let at = dir; at.length > top.length; at = path.dirname(at))
+        if (path.basename(at) !== 'node_modules') candidates.push(path.join(at, 'node_modules', dep));
+      candidates.push(path.join(top, dep));
+      const found = candidates.find((c) => fs.existsSync(path.join(c, 'package.json')));
+      if (found) visit(found);
+    }
+  };
+  visit(path.join(top, name));
+}
+
+/** A git repository with these files committed; `tools` are npm packages from NAVI's own node_modules. */
 function repository(files: Record<string, string>, tools: string[] = []): string {
   const root = tempDir('fix');
   writeFiles(root, { ...files, '.gitignore': 'node_modules\n__pycache__\n' });
   for (const tool of tools) {
+    copyPackage(root, tool);
     fs.mkdirSync(path.join(root, 'node_modules', '.bin'), { recursive: true });
-    fs.symlinkSync(path.join(REPO, 'node_modules', tool), path.join(root, 'node_modules', tool));
     const pkg = JSON.parse(
       fs.readFileSync(path.join(REPO, 'node_modules', tool, 'package.json'), 'utf8'),
     ) as {
