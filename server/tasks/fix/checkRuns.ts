@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandKind } from '../../../protocol/scanReport';
 import type { ReceiptCommand } from '../../../protocol/receipts';
+import type { RunOutcome } from '../../../protocol/requests';
 import type { ProjectProfile, WorkspaceProfile } from '../../../protocol/testing';
 import { run, type PipelinePorts } from '../../exec/pipeline';
 import type { OutputStream } from '../../exec/runner';
@@ -166,32 +167,71 @@ class Collected {
   }
 }
 
-/** Runs one check through the pipeline and reads its output. */
-export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckRun> {
-  const out = new Collected();
-  const err = new Collected();
+/** A working directory as a receipt holds it: relative to the workspace root, `.` for the root. */
+export function receiptCwd(root: string, dir: string): string {
+  return path.relative(root, dir).split(path.sep).join('/') || '.';
+}
+
+/**
+ * Runs a step's program with `argv` (the check's machine-readable form, or the tool's fixer)
+ * through the pipeline, in the step's folder with its assignments; returns the outcome and, when
+ * it ran, what a receipt records of it.
+ */
+export async function runStepCommand(
+  step: CheckStep,
+  argv: readonly string[],
+  ctx: RunContext,
+  timeoutMs: number,
+): Promise<{ outcome: RunOutcome; command: string; receipt?: ReceiptCommand }> {
+  const command = stepText(step.assignments, argv);
   const outcome = await run(
     {
       runId: ctx.runId,
-      command: step.command,
+      command,
       cwd: step.dir,
       workspaceRoot: ctx.root,
       trusted: ctx.trusted,
       proposer: 'task',
-      timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
+      timeoutMs,
       ...(ctx.autoApprove ? { autoApprove: true } : {}),
     },
     ctx.pipeline,
+    { signal: ctx.signal, ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}) },
+  );
+  const r = outcome.ran ? outcome.result : undefined;
+  if (!r) return { outcome, command };
+  return {
+    outcome,
+    command,
+    receipt: {
+      argv: step.assignments.length ? null : [...argv],
+      command: outcome.verdict.runs ?? command,
+      cwd: receiptCwd(ctx.root, step.dir),
+      exitCode: r.exitCode,
+      durationMs: Math.round(r.durationMs),
+      logSha256: r.output.sha256,
+    },
+  };
+}
+
+/** Runs one check through the pipeline and reads its output. */
+export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckRun> {
+  const out = new Collected();
+  const err = new Collected();
+  const { outcome, receipt } = await runStepCommand(
+    step,
+    step.adapter.machineArgs(step.argv),
     {
-      signal: ctx.signal,
+      ...ctx,
       onOutput: (chunk, stream) => {
         (stream === 'stdout' ? out : err).add(chunk);
         ctx.onOutput?.(chunk, stream);
       },
     },
+    DEFAULT_CHECK_TIMEOUT_MS,
   );
   const checkerCtx = { cwd: step.dir, workspaceRoot: ctx.root };
-  if (!outcome.ran || !outcome.result) {
+  if (!outcome.ran || !outcome.result || !receipt) {
     const result = step.adapter.parse('', '', null, checkerCtx);
     return {
       step,
@@ -211,19 +251,5 @@ export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckR
       complete: false,
       reason: r.timedOut ? 'The check timed out.' : 'The check was cancelled.',
     };
-  const rel = path.relative(ctx.root, step.dir).split(path.sep).join('/');
-  return {
-    step,
-    ran: true,
-    commandId: outcome.commandId,
-    result,
-    receipt: {
-      argv: step.assignments.length ? null : step.adapter.machineArgs(step.argv),
-      command: outcome.verdict.runs ?? step.command,
-      cwd: rel === '' ? '.' : rel,
-      exitCode: r.exitCode,
-      durationMs: Math.round(r.durationMs),
-      logSha256: r.output.sha256,
-    },
-  };
+  return { step, ran: true, commandId: outcome.commandId, result, receipt };
 }

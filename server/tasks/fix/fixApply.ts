@@ -8,11 +8,10 @@ import type { FixFileChange, FixRecord } from '../../../protocol/fix';
 import type { ReceiptCommand, ReceiptTestCounts, VerificationPredicate } from '../../../protocol/receipts';
 import type { TestRunResult } from '../../../protocol/testing';
 import { createCheckpoint, recordWrite, type Checkpoint } from '../../edits/checkpoints';
-import { check, run } from '../../exec/pipeline';
-import { stepText } from '../test/plan';
+import { check } from '../../exec/pipeline';
 import { NAVI_VERSION } from '../../version';
 import { issueReceipt, loadOrCreateSigningKey, ReceiptStore, type SigningKey } from '../../verify/receipts';
-import { covers, type CheckRun, type CheckStep } from './checkRuns';
+import { covers, receiptCwd, runStepCommand, type CheckRun, type CheckStep } from './checkRuns';
 import { rollbackFix } from './fixRollback';
 import { countsOf, diagKey, runChecks, testRun, type FixState } from './fixState';
 
@@ -114,11 +113,10 @@ function testCommands(root: string, result: TestRunResult): ReceiptCommand[] {
     if (!s.ran || !s.logFile) continue;
     const log = readOrNull(s.logFile);
     if (!log) continue;
-    const rel = path.relative(root, s.cwd).split(path.sep).join('/');
     out.push({
       argv: null,
       command: s.command.slice(0, 1 << 20),
-      cwd: rel === '' ? '.' : rel,
+      cwd: receiptCwd(root, s.cwd),
       exitCode: s.exitCode,
       durationMs: Math.round(s.durationMs),
       ...(s.kind === 'test'
@@ -290,34 +288,15 @@ export class FixApplier {
     argv: string[],
   ): Promise<{ ok: boolean; reason: string; receipt?: ReceiptCommand }> {
     const { state } = this;
-    const command = stepText(step.assignments, argv);
-    const outcome = await run(
-      {
-        runId: state.params.runId,
-        command,
-        cwd: step.dir,
-        workspaceRoot: state.root,
-        trusted: state.params.trusted,
-        proposer: 'task',
-        timeoutMs: 10 * 60_000,
-        ...(state.params.autoApprove ? { autoApprove: true } : {}),
-      },
-      state.ports.pipeline,
-      { signal: state.ctx.signal, ...(state.ctx.onOutput ? { onOutput: state.ctx.onOutput } : {}) },
+    const { outcome, command, receipt } = await runStepCommand(
+      step,
+      argv,
+      { ...state.run, ...(state.ctx.onOutput ? { onOutput: state.ctx.onOutput } : {}) },
+      10 * 60_000,
     );
     state.commandIds.push(outcome.commandId);
-    if (!outcome.ran || !outcome.result)
-      return { ok: false, reason: `\`${command}\` did not run: ${outcome.message}` };
     const r = outcome.result;
-    const rel = path.relative(state.root, step.dir).split(path.sep).join('/');
-    const receipt: ReceiptCommand = {
-      argv: step.assignments.length ? null : argv,
-      command: outcome.verdict.runs ?? command,
-      cwd: rel === '' ? '.' : rel,
-      exitCode: r.exitCode,
-      durationMs: Math.round(r.durationMs),
-      logSha256: r.output.sha256,
-    };
+    if (!receipt || !r) return { ok: false, reason: `\`${command}\` did not run: ${outcome.message}` };
     // eslint --fix exits 1 when problems it cannot fix remain; the verification decides.
     const ok = !r.timedOut && !r.cancelled && r.exitCode !== null;
     return { ok, reason: ok ? '' : `\`${command}\` ${r.timedOut ? 'timed out' : 'was stopped'}`, receipt };

@@ -57,6 +57,17 @@ export async function rollbackFix(
   return out;
 }
 
+const emptyResult = (taskId: string, nothing: boolean): RollbackResult => ({
+  taskId,
+  fixIds: [],
+  restored: [],
+  deleted: [],
+  conflicts: [],
+  notRestored: [],
+  undoCheckpoints: [],
+  nothing,
+});
+
 /** `navi/rollback`: a task's kept fixes (default: the workspace's last fix task), or one fix. */
 export async function rollbackRequest(
   params: RollbackParams,
@@ -82,30 +93,12 @@ export async function rollbackRequest(
         path: root,
         hint: 'navi receipts --json lists the tasks and fixes of this workspace.',
       });
-    return {
-      taskId: '00000000-0000-7000-8000-000000000000',
-      fixIds: [],
-      restored: [],
-      deleted: [],
-      conflicts: [],
-      notRestored: [],
-      undoCheckpoints: [],
-      nothing: true,
-    };
+    return emptyResult('00000000-0000-7000-8000-000000000000', true);
   }
   const chosen = task.fixes
     .filter((f) => f.status === 'kept' && (!params.fixId || f.id === params.fixId))
     .reverse();
-  const result: RollbackResult = {
-    taskId: task.taskId,
-    fixIds: [],
-    restored: [],
-    deleted: [],
-    conflicts: [],
-    notRestored: [],
-    undoCheckpoints: [],
-    nothing: chosen.length === 0,
-  };
+  const result = emptyResult(task.taskId, chosen.length === 0);
   for (const fix of chosen) {
     const r = await rollbackFix(ports, root, task.taskId, fix.id, 'requested');
     fix.status = 'rolled-back';

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import type { Diagnostic } from '../../../protocol/diagnostics';
 import type {
   EditorQuickFixesParams,
@@ -124,13 +123,6 @@ export async function runChecks(
     runs.push(r);
   }
   return runs;
-}
-
-/** Workspace-relative, `/`-separated form of a path given absolute or relative to the root; undefined outside. */
-export function workspaceRel(root: string, p: string): string | undefined {
-  const rel = path.relative(root, path.resolve(root, p));
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-  return rel.split(path.sep).join('/');
 }
 
 /** One run of the profile's tests through the test task (all, or those `changed` files affect). */

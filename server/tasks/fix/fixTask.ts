@@ -17,12 +17,12 @@ import {
   progress,
   runChecks,
   testRun,
-  workspaceRel,
   type FixContext,
   type FixPorts,
   type FixState,
 } from './fixState';
 import { FixApplier, type AppliedFix } from './fixApply';
+import { workspacePath } from './diagnostics';
 import { saveFixTask } from './fixRecords';
 import { fixTypeScript } from './tsFixer';
 import { modelFixes } from './modelFix';
@@ -109,7 +109,7 @@ export async function runFix(params: FixParams, ports: FixPorts, ctx: FixContext
     commandIds: [],
     notes: [...plan.notes],
     unsaved: new Set(
-      (params.unsavedFiles ?? []).map((f) => workspaceRel(root, f)).filter((f) => f !== undefined),
+      (params.unsavedFiles ?? []).map((f) => workspacePath(f, root, root)).filter((f) => f !== undefined),
     ),
     reasons: new Map(),
     profileSha256: profileHash(ports.stateDir, profile),
@@ -118,7 +118,7 @@ export async function runFix(params: FixParams, ports: FixPorts, ctx: FixContext
   if (params.files?.length) {
     // Files or folders; the workspace folder itself means everything.
     const isRoot = (f: string) => path.resolve(root, f) === root;
-    const scope = params.files.map((f) => workspaceRel(root, f));
+    const scope = params.files.map((f) => workspacePath(f, root, root));
     const outside = params.files.filter((f, i) => scope[i] === undefined && !isRoot(f));
     if (outside.length)
       throw new NaviError(
@@ -398,7 +398,7 @@ async function typeScriptFixes(state: FixState, applier: FixApplier): Promise<vo
     }
     state.notes.push(...result.notes.map((n) => `TypeScript: ${n}`));
     for (const r of result.remaining) {
-      const rel = workspaceRel(state.root, r.file);
+      const rel = workspacePath(r.file, state.root, state.root);
       const d = inProject.find(
         (t) =>
           t.file === rel &&
@@ -409,7 +409,7 @@ async function typeScriptFixes(state: FixState, applier: FixApplier): Promise<vo
       if (d && r.reason) state.reasons.set(diagKey(d), r.reason);
     }
     for (const edit of result.edits) {
-      const rel = workspaceRel(state.root, edit.file);
+      const rel = workspacePath(edit.file, state.root, state.root);
       if (!rel) continue;
       const fixed = result.fixed.filter((f) => f.file === edit.file);
       const fixNames = [...new Set(fixed.map((f) => f.fixName))].join(', ') || 'code fix';
@@ -471,7 +471,7 @@ async function editorQuickFixes(state: FixState, applier: FixApplier): Promise<v
   }
   for (const fix of answer.fixes) {
     if (state.ctx.signal.aborted) return;
-    const file = workspaceRel(state.root, fix.file);
+    const file = workspacePath(fix.file, state.root, state.root);
     const fixed = fix.diagnostics.map((i) => targets[i]).filter((d): d is Diagnostic => d?.file === file);
     if (!file || fixed.length === 0 || !applier.writable(file, fixed)) continue;
     await applier.apply({
