@@ -195,16 +195,20 @@ function checkpointRepo() {
 
 // Runs in a fresh Node process: one checkpoint, so its RSS is the checkpoint's own (Node included).
 const CHECKPOINT_CHILD = `
-const { createCheckpoint } = require(process.argv[1]);
+const { createCheckpoint, indexWarmedUp } = require(process.argv[1]);
 const [workspaceRoot, stateDir, taskId, budget] = process.argv.slice(2);
 const t0 = performance.now();
 createCheckpoint({ workspaceRoot, stateDir, taskId, ...(budget === 'none' ? { timeBudgetMs: Infinity } : {}) }).then(
-  (cp) => {
+  async (cp) => {
     const ms = performance.now() - t0;
     const skipped = {};
     for (const s of cp.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
+    // what the budget did not reach, hashed in the background after the checkpoint returned
+    const w0 = performance.now();
+    await indexWarmedUp();
     process.stdout.write(JSON.stringify({
       ms, files: cp.files, skipped, maxRssMB: process.resourceUsage().maxRSS / 1024,
+      backgroundMs: performance.now() - w0,
     }));
   },
   (error) => { process.stderr.write(String(error && error.stack)); process.exit(1); },
@@ -271,7 +275,10 @@ function checkpointRound(bundle, repo, changed, r, warmUp) {
   git(repo, ['checkout', '--', ...changed]);
   git(repo, ['update-index', '--refresh']);
   for (const dir of Object.values(stores)) fs.rmSync(dir, { recursive: true, force: true });
-  const cp = (k) => (s[k] ? `${fmt(s[k].ms, 0)} ms (${s[k].files} files)` : '—');
+  const cp = (k) =>
+    s[k]
+      ? `${fmt(s[k].ms, 0)} ms (${s[k].files} files${s[k].backgroundMs >= 1 ? `, then ${fmt(s[k].backgroundMs, 0)} ms in the background` : ''})`
+      : '—';
   say(
     `  ${warmUp ? 'warm-up' : `round ${r}/${rounds}`}: default budget first ${cp('cold-default')}, second ${cp('warm-default')}; ` +
       `no budget first ${cp('cold-none')}, second ${cp('warm-none')}; git status ${fmt(s['status-changed'].ms, 0)} ms; ` +
@@ -284,7 +291,7 @@ async function checkpointBench() {
   const { repo, files, bytes, from, built } = checkpointRepo();
   const bundle = await bundleServer({
     outfile: path.join(work, 'checkpoint-bundle.cjs'),
-    exports: ["export { createCheckpoint } from './server/edits/checkpoints';"],
+    exports: ["export { createCheckpoint, indexWarmedUp } from './server/edits/checkpoints';"],
   });
   const changed = filesToChange(repo);
   checkpointRound(bundle, repo, changed, 0, true); // reads every file once: a warm page cache for all

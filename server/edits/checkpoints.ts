@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { relInside, resolveReal } from '../exec/paths';
-import { collect, hashAll } from './walk';
+import { snapshotByIndex } from './indexSnapshot';
+import { walkSnapshot } from './walk';
 import {
   type CheckpointRecord,
   type Meta,
@@ -41,6 +42,7 @@ import {
 
 export type { CheckpointRecord, SkipReason, Skipped } from './shadowStore';
 export { covers } from './shadowStore';
+export { indexWarmedUp } from './indexSnapshot';
 
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_TIME_BUDGET_MS = 1500;
@@ -123,18 +125,10 @@ async function snapshot(
   const starts = opts.paths ? [...new Set(opts.paths.map((p) => toRel(store.workspace, p)))].sort() : null;
   const scope = starts === null || starts.includes('') ? 'all' : starts;
   await ensureStore(store);
-  const { found, skipped } = collect(
-    store.workspace,
-    scope === 'all' ? null : scope,
-    opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    deadline,
-  );
-  const stored = await hashAll(store, found, deadline, skipped);
-  await fsp.rm(store.index, { force: true });
-  const info = stored.map((s) => `${s.mode} ${s.oid}\t${s.rel}\0`).join('');
-  await git(store, ['update-index', '-z', '--index-info'], { input: info });
-  const tree = await gitText(store, ['write-tree']);
-  await fsp.rm(store.index, { force: true });
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const { tree, files, skipped } =
+    (scope === 'all' ? await snapshotByIndex(store, maxBytes, deadline) : null) ??
+    (await walkSnapshot(store, scope === 'all' ? null : scope, maxBytes, deadline));
   const ref = taskRef(opts.taskId);
   const parent = meta.checkpoints.findLast((c) => c.taskId === opts.taskId)?.commit ?? '';
   const id = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
@@ -153,7 +147,7 @@ async function snapshot(
     commit,
     createdAt: Date.now(),
     scope,
-    files: stored.length,
+    files,
     skipped,
     ...(opts.undoOf ? { undoOf: opts.undoOf } : {}),
   };
@@ -163,7 +157,7 @@ async function snapshot(
     id,
     taskId: opts.taskId,
     commit,
-    files: stored.length,
+    files,
     skipped,
     ms: Date.now() - started,
     workspaceRoot: store.workspace,

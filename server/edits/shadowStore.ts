@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileDurably } from '../durableFile';
 
@@ -88,7 +89,7 @@ const GIT_OPTIONS = [
   'core.autocrlf=false',
   '-c',
   'core.symlinks=true',
-  '--literal-pathspecs',
+  '--literal-pathspecs', // last: `pathspecMagic` leaves it out
 ];
 
 function gitEnv(store: Store, withWorkTree: boolean): NodeJS.ProcessEnv {
@@ -121,6 +122,16 @@ export interface GitOptions {
   input?: string | Buffer;
   /** Run without GIT_DIR / GIT_WORK_TREE (only `init`). */
   bare?: boolean;
+  /** Pathspecs with magic (`:(exclude,glob)…`); else every pathspec is a literal path. */
+  pathspecMagic?: boolean;
+  /** Stop git (SIGTERM: it removes its lock files) and fail after this long. */
+  timeoutMs?: number;
+  /** Sees git's stderr when it succeeds (warnings). */
+  onStderr?: (text: string) => void;
+  /** Work nobody waits for: git runs at a low CPU priority. */
+  lowPriority?: boolean;
+  /** Stops git (SIGTERM) and fails. */
+  signal?: AbortSignal;
 }
 
 /** Runs git on the store; resolves with stdout as bytes. */
@@ -128,21 +139,35 @@ export function git(store: Store, args: readonly string[], opts: GitOptions = {}
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
-      [...GIT_OPTIONS, ...args],
+      [...(opts.pathspecMagic ? GIT_OPTIONS.slice(0, -1) : GIT_OPTIONS), ...args],
       {
         env: gitEnv(store, !opts.bare),
         cwd: opts.bare ? path.dirname(store.gitDir) : store.workspace,
         encoding: 'buffer',
         maxBuffer: 1024 * 1024 * 1024,
         windowsHide: true,
+        ...(opts.signal ? { signal: opts.signal, killSignal: 'SIGTERM' as const } : {}),
+        ...(opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs)
+          ? { timeout: Math.ceil(opts.timeoutMs), killSignal: 'SIGTERM' as const }
+          : {}),
       },
       (err, stdout, stderr) => {
-        if (err) {
-          const detail = Buffer.isBuffer(stderr) ? stderr.toString('utf8').trim() : '';
+        const detail = Buffer.isBuffer(stderr) ? stderr.toString('utf8').trim() : '';
+        if (err)
           reject(new Error(`git ${args[0]} failed in NAVI's checkpoint store: ${detail || err.message}`));
-        } else resolve(stdout);
+        else {
+          if (detail) opts.onStderr?.(detail);
+          resolve(stdout);
+        }
       },
     );
+    if (opts.lowPriority && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, 10);
+      } catch {
+        // not allowed here: it only runs at the normal priority
+      }
+    }
     child.stdin?.on('error', () => undefined); // git may exit before reading everything
     child.stdin?.end(opts.input ?? '');
   });
@@ -224,6 +249,7 @@ export const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data)
 export function covers(record: CheckpointRecord, rel: string): boolean {
   const under = (p: string) => p === '' || rel === p || rel.startsWith(`${p}/`);
   if (record.skipped.some((s) => under(s.path))) return false;
-  if (/(^|\/)\.git(\/|$)/.test(rel)) return false;
+  // never in a checkpoint, whether reported in `skipped` (the walk) or not (the index)
+  if (/(^|\/)(\.git|node_modules)(\/|$)/.test(rel)) return false;
   return record.scope === 'all' || record.scope.some(under);
 }

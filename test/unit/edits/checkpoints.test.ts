@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   type Checkpoint,
   createCheckpoint,
+  indexWarmedUp,
   listCheckpoints,
   recordWrite,
   rollback,
@@ -48,6 +49,23 @@ function gitIn(dir: string, ...args: string[]): string {
   );
 }
 
+/** NAVI's checkpoint store (a test's state folder holds one). */
+function storeDir(stateDir: string): string {
+  const base = path.join(stateDir, 'checkpoints');
+  return path.join(
+    base,
+    fs.readdirSync(base).find((n) => n.endsWith('.git'))!,
+  );
+}
+
+/** git in NAVI's checkpoint store. */
+function storeGit(stateDir: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    env: { ...process.env, GIT_DIR: storeDir(stateDir) },
+    encoding: 'utf8',
+  });
+}
+
 /** What the user's repository looks like to git, without git writing anything. */
 function userGitState(fx: Pick<Fixture, 'git' | 'abs'>) {
   return {
@@ -66,7 +84,10 @@ const status = (fx: Pick<Fixture, 'git'>) =>
 describe('checkpoints and rollback', function () {
   this.timeout(60_000);
   const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  afterEach(async () => {
+    await indexWarmedUp(); // no git still writing into a folder about to be removed
+    cleanups.splice(0).forEach((c) => c());
+  });
   const setup = (tree: Record<string, string> = {}) => {
     const fx = fixture(tree);
     const stateDir = tempDir('navi-state-');
@@ -149,18 +170,7 @@ describe('checkpoints and rollback', function () {
     assert.equal(result.conflicts.length, 1);
     const [c] = result.conflicts;
     assert.equal(c!.kept, 'user');
-    const blob = (oid: string | null) =>
-      execFileSync('git', ['cat-file', 'blob', oid!], {
-        env: {
-          ...process.env,
-          GIT_DIR: path.join(
-            ws.stateDir,
-            'checkpoints',
-            fs.readdirSync(path.join(ws.stateDir, 'checkpoints')).find((n) => n.endsWith('.git'))!,
-          ),
-        },
-        encoding: 'utf8',
-      });
+    const blob = (oid: string | null) => storeGit(ws.stateDir, 'cat-file', 'blob', oid!);
     assert.deepEqual([blob(c!.original), blob(c!.navi), blob(c!.user)], ['original\n', 'navi\n', 'user\n']);
   });
 
@@ -198,11 +208,18 @@ describe('checkpoints and rollback', function () {
       ],
     );
     assert.equal(cp.files, 1);
+    // Out of time, a changed file is reported and left out, never kept with its old content.
+    fx.write('small.txt', 'changed');
     const tight = await createCheckpoint({ ...ws, taskId: 't', timeBudgetMs: 0 });
     assert.ok(
-      tight.skipped.some((s) => s.reason === 'time-budget'),
+      tight.skipped.some((s) => s.reason === 'time-budget' && ['small.txt', ''].includes(s.path)),
       JSON.stringify(tight.skipped),
     );
+    assert.equal(storeGit(ws.stateDir, 'ls-tree', tight.commit, 'small.txt'), '');
+    // What the budget did not reach is hashed after the checkpoint returns, for the next one.
+    await indexWarmedUp();
+    const next = await createCheckpoint({ ...ws, taskId: 't', maxFileBytes: 1024 });
+    assert.equal(storeGit(ws.stateDir, 'show', `${next.commit}:small.txt`), 'changed');
     // The caller then snapshots just the file it is about to edit, even over the cap.
     const one = await createCheckpoint({ ...ws, taskId: 't', paths: ['big.bin'], maxFileBytes: Infinity });
     assert.deepEqual([one.files, one.skipped], [1, []]);
@@ -315,6 +332,67 @@ describe('checkpoints and rollback', function () {
     assert.equal(fs.readFileSync(fx.abs('src/m1.ts'), 'utf8'), 'export const v1 = 9;\n');
     assert.equal(fs.readFileSync(fx.abs('src/m2.ts'), 'utf8'), 'export const v2 = 2; // now\n');
     assert.equal(fs.readFileSync(fx.abs('src/m3.ts'), 'utf8'), 'export const v3 = 3;\n');
+  });
+
+  it('a whole-workspace checkpoint after another holds every kind of change made in between', async () => {
+    const { fx, stateDir, ws } = setup({
+      'keep.txt': 'same\n',
+      'edit.txt': 'before\n',
+      'gone.txt': 'deleted later\n',
+      'run.sh': 'echo hi\n',
+      'dir/becomes-file/x.txt': 'x\n',
+      'file-becomes-dir': 'plain\n',
+      'grows.bin': 'small',
+    });
+    await createCheckpoint({ ...ws, taskId: 'first', maxFileBytes: 1024 });
+    fx.write('edit.txt', 'after\n');
+    fs.rmSync(fx.abs('gone.txt'));
+    fs.chmodSync(fx.abs('run.sh'), 0o755);
+    fs.rmSync(fx.abs('dir/becomes-file'), { recursive: true });
+    fx.write('dir/becomes-file', 'now a file\n');
+    fs.rmSync(fx.abs('file-becomes-dir'));
+    fx.write('file-becomes-dir/inner.txt', 'inner\n');
+    fx.write('grows.bin', 'z'.repeat(4096));
+    fx.write('new/added.txt', 'new\n');
+    fx.write('pkg/node_modules/dep/index.js', 'dependency\n');
+    fs.symlinkSync('keep.txt', fx.abs('link'));
+    const second = await createCheckpoint({ ...ws, taskId: 'second', maxFileBytes: 1024 });
+    const tree = storeGit(stateDir, 'ls-tree', '-r', '--full-tree', second.commit)
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [meta, rel] = line.split('\t');
+        const [mode, , oid] = meta!.split(' ');
+        return `${mode} ${rel} ${mode === '120000' ? `-> ${storeGit(stateDir, 'cat-file', 'blob', oid!)}` : storeGit(stateDir, 'cat-file', 'blob', oid!).trim()}`;
+      });
+    assert.deepEqual(tree, [
+      '100644 dir/becomes-file now a file',
+      '100644 edit.txt after',
+      '100644 file-becomes-dir/inner.txt inner',
+      '100644 keep.txt same',
+      '120000 link -> keep.txt',
+      '100644 new/added.txt new',
+      '100755 run.sh echo hi',
+    ]);
+    assert.equal(second.files, 7);
+    assert.deepEqual(second.skipped, [{ path: 'grows.bin', reason: 'too-large' }]);
+    // Another process holding the store's index: the checkpoint walks the tree instead.
+    const gitDir = storeDir(stateDir);
+    assert.ok(fs.existsSync(path.join(gitDir, 'navi-index-all')), 'the persistent index');
+    fs.writeFileSync(path.join(gitDir, 'navi-index-all.lock'), '');
+    fx.write('keep.txt', 'changed while locked\n');
+    const locked = await createCheckpoint({ ...ws, taskId: 'locked', maxFileBytes: 1024 });
+    assert.equal(storeGit(stateDir, 'show', `${locked.commit}:keep.txt`), 'changed while locked\n');
+    assert.equal(locked.files, 7);
+    fs.rmSync(path.join(gitDir, 'navi-index-all.lock'));
+    // What is not in the tree is not claimed: a rollback of a write there says so.
+    await naviWrite(second, fx, 'grows.bin', 'navi\n');
+    await naviWrite(second, fx, 'pkg/node_modules/dep/index.js', 'navi\n');
+    const result = await rollback({ ...ws, taskId: 'second' });
+    assert.deepEqual(result.notRestored, [
+      { path: 'grows.bin', reason: 'not-checkpointed' },
+      { path: 'pkg/node_modules/dep/index.js', reason: 'not-checkpointed' },
+    ]);
   });
 
   it('property: rollback restores only what NAVI wrote and the user did not touch since', async function () {
