@@ -69,6 +69,12 @@ export const DETECTORS = {
       'Data leaves the machine: secret uploads, command output in URLs or DNS names, pushes to unknown URLs.',
   },
   'reverse-shell': { effect: 'deny', risk: 'high', summary: 'A shell is connected to a network socket.' },
+  'network-tampering': {
+    effect: 'deny',
+    risk: 'high',
+    summary:
+      'Changes how commands reach the network: proxy variables or options, a host sent to another address, a URL whose host is disguised.',
+  },
   'interpreter-inline': {
     effect: 'ask',
     risk: 'high',
@@ -151,13 +157,14 @@ export const DETECTORS = {
   'write-protected': {
     effect: 'deny',
     risk: 'high',
-    summary: 'Writes a protected path: .git/**, .navi/**, node_modules/**, or a policy protectedPaths entry.',
+    summary:
+      'Writes a protected path: .navi/**, node_modules/**, a policy protectedPaths entry, or a file something runs by itself (.git/**, shell start-up files, hooks, .vscode/**, CI workflows…).',
   },
   'write-sensitive': {
     effect: 'ask',
     risk: 'medium',
     summary:
-      'Writes a file that configures tools or CI (.vscode/**, CI workflows, .env*, hooks, .mcp.json…).',
+      'Writes a file that configures tools or holds secrets (.env*, keys, .gitattributes, .gitmodules…).',
   },
   destructive: { effect: 'ask', risk: 'medium', summary: 'Deletes or overwrites files or history.' },
   'secret-read': {
@@ -276,7 +283,11 @@ export const PolicyFile = z
 export type PolicyFile = z.infer<typeof PolicyFile>;
 
 export const VerdictRule = z.object({
-  /** Policy rule id, or `builtin:<detector>` for the classifier's own findings. */
+  /**
+   * Policy rule id, or `builtin:<detector>` for the classifier's own findings —
+   * `builtin:<detector>:<rule>` when a finer rule of the detector decided
+   * (`builtin:write-protected:shell-startup`); the detector is always the second part.
+   */
   id: z.string(),
   layer: Layer,
   effect: Effect,

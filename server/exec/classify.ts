@@ -14,6 +14,9 @@ import { shellQuote } from '../../protocol/display';
 import { DETECTORS, isHardDetector, type DetectorId } from '../../protocol/policy';
 import { judgeEnvVar } from './knowledge/environment';
 import { lookupTool } from './knowledge/index';
+import { networkTampering, proxyVariablesRemoved } from './knowledge/networkTampering';
+import { isSecretFile, LISTS_FILES, secretStoreInside } from './knowledge/secretFiles';
+import { inputStore } from './knowledge/upload';
 import { BUILD_OUTPUT, overwrittenBy, TRUNCATING_REDIRECTS } from './knowledge/overwrite';
 import { POSIX_SHELLS, PRIVILEGE_WRAPPERS, programOf } from './knowledge/programs';
 import { loadRepository, readSmallFile, type GitRepository } from './gitConfig';
@@ -44,7 +47,10 @@ import {
   checkRead,
   checkWrite,
   compileGlob,
+  displayPath,
+  holdsGitRepository,
   makePathEnv,
+  projectEntries,
   relInside,
   resolveReal,
   statSafe,
@@ -63,6 +69,14 @@ export interface Finding {
    * hard; some asks are too: NAVI could not read the command, so an argv rule cannot vouch for it).
    */
   hard: boolean;
+  /** A finer rule of the detector: the verdict names it `builtin:<detector>:<id>` (policy.ts). */
+  subRule?: SubRule;
+}
+
+/** A finer rule of a detector (`shell-startup` of `write-protected`) and what it protects. */
+export interface SubRule {
+  id: string;
+  justification: string;
 }
 
 export interface JudgedCommand {
@@ -142,13 +156,22 @@ export function judgedCommand(node: CommandNode, argv: string[], findings: Findi
   };
 }
 
-export function finding(detector: DetectorId, effect: 'ask' | 'deny', reason: string): Finding {
-  return { detector, effect, reason, hard: effect === 'deny' || isHardDetector(detector) };
+export function finding(
+  detector: DetectorId,
+  effect: 'ask' | 'deny',
+  reason: string,
+  subRule?: SubRule,
+): Finding {
+  const hard = effect === 'deny' || isHardDetector(detector);
+  return subRule
+    ? { detector, effect, reason, hard, subRule: { id: subRule.id, justification: subRule.justification } }
+    : { detector, effect, reason, hard };
 }
 
 function problemFinding(p: Problem): Finding {
   if (p.kind === 'syntax') return finding('syntax', 'ask', p.message);
   if (p.kind === 'control-characters') return finding('control-characters', 'deny', p.message);
+  if (p.kind === 'code-expansion') return finding('dynamic-code', p.effect ?? 'ask', p.message);
   return finding('oversized', 'deny', p.message);
 }
 
@@ -184,6 +207,8 @@ class Classifier {
   private readonly byNode = new Map<CommandNode, JudgedCommand>();
   private readonly manifests = new Map<string, { scripts: Record<string, unknown> } | null>();
   private readonly repositories = new Map<string, GitRepository | null>();
+  /** Per command: the workspace folder's names it deletes recursively (for `rm -rf *`). */
+  private readonly rootDeletes = new WeakMap<JudgedCommand, { names: string[]; deleted: Set<string> }>();
 
   constructor(private readonly options: ClassifyOptions) {
     this.env = makePathEnv(options.workspaceRoot, options.home, options.protectedPaths, options.hiddenPaths);
@@ -253,6 +278,10 @@ class Classifier {
         case 'missing-command':
           add('syntax', 'ask', `The command is incomplete: ${note.message}`);
           break;
+        case 'code-expansion':
+          add('dynamic-code', note.effect, note.message);
+          j.readOnly = false;
+          break;
       }
     }
 
@@ -263,6 +292,17 @@ class Classifier {
     for (const a of node.assignments) {
       const env = judgeEnvVar(a.name);
       if (env) add(env.detector, env.effect, env.reason);
+    }
+    for (const reason of proxyVariablesRemoved(node)) add('network-tampering', 'deny', reason);
+    for (const w of declaredWords(node)) {
+      // A bare name (`export BASH_ENV`) exports a value set some other way (`read`, `printf -v`,
+      // `for`): only the variables that run code are refused for that.
+      const bare = /^[A-Za-z_]\w*$/.test(w.raw) ? judgeEnvVar(w.raw) : null;
+      const name = w.value === null ? null : /^([A-Za-z_]\w*)(?:\[[^\]]*\])?\+?=/.exec(w.value)?.[1];
+      const env = name ? judgeEnvVar(name) : bare?.effect === 'deny' ? bare : null;
+      if (env) add(env.detector, env.effect, env.reason);
+      else if (w.value === null && !/^[A-Za-z_]\w*$/.test(w.raw))
+        add('dynamic-argument', 'ask', `${j.argv[0]} ${w.raw} may set any variable, BASH_ENV or PATH too`);
     }
 
     for (const w of node.wrappers) {
@@ -344,6 +384,7 @@ class Classifier {
       if (note.kind === 'dynamic-code' && note.word)
         args.forEach((w, i) => (w === note.word || (name === 'eval' && w.value === null)) && code.add(i));
     spec.judge?.(call);
+    this.offMachine(j, dirs);
     const values = args.map((w) => w.value);
     for (const o of overwrittenBy(name, values))
       this.overwrite(j, dirs, o.index === null ? null : args[o.index]!, o.path, o, o.into);
@@ -465,7 +506,9 @@ class Classifier {
       );
     const verb = opts.deletes ? 'deletes' : 'writes';
     for (const abs of paths) {
-      const c = checkWrite(abs, this.env);
+      const c = checkWrite(abs, this.env, opts);
+      if (opts.deletes && opts.recursive && (c.kind === 'ok' || c.kind === 'sensitive'))
+        this.deletesProject(j, abs, verb);
       switch (c.kind) {
         case 'special':
           break;
@@ -487,6 +530,10 @@ class Classifier {
                 : `${verb} ${c.display}, outside the workspace`,
             ),
           );
+          if (c.autoRun)
+            j.findings.push(
+              finding('write-protected', 'deny', `${verb} ${c.display}: ${c.autoRun.why}`, c.autoRun),
+            );
           break;
         case 'root':
           if (opts.deletes || opts.recursive)
@@ -495,7 +542,7 @@ class Classifier {
             );
           break;
         case 'protected':
-          j.findings.push(finding('write-protected', 'deny', `${verb} ${c.display}: ${c.why}`));
+          j.findings.push(finding('write-protected', 'deny', `${verb} ${c.display}: ${c.why}`, c.autoRun));
           break;
         case 'hidden':
           j.findings.push(finding('hidden-path', 'deny', `${verb} ${c.display}, which the policy hides`));
@@ -504,13 +551,33 @@ class Classifier {
           j.findings.push(finding('write-sensitive', 'ask', `${verb} ${c.display}: ${c.why}`));
           break;
         case 'ok':
-          if (opts.deletes && opts.recursive && fs.existsSync(`${c.real}/.git`))
+          if (opts.deletes && opts.recursive && holdsGitRepository(c.real))
             j.findings.push(
               finding('write-protected', 'deny', `${verb} ${c.display}, which holds a git repository`),
             );
           break;
       }
     }
+  }
+
+  /**
+   * A recursive delete of `abs`, a name in the workspace folder: once one command has deleted
+   * every name `*` matches there (`rm -rf *`, `rm -rf ./*`), it has deleted the project's own
+   * files with its build outputs — refused like deleting the workspace folder itself.
+   */
+  private deletesProject(j: JudgedCommand, abs: string, verb: string): void {
+    const real = resolveReal(abs, this.env.cache);
+    if (real === null || posix.dirname(real) !== this.env.root) return;
+    let seen = this.rootDeletes.get(j);
+    if (!seen) this.rootDeletes.set(j, (seen = { names: projectEntries(this.env.root), deleted: new Set() }));
+    seen.deleted.add(posix.basename(real));
+    const reason = `${verb} every file and folder of the workspace folder`;
+    if (
+      seen.names.length > 0 &&
+      seen.names.every((n) => seen.deleted.has(n)) &&
+      !j.findings.some((f) => f.reason === reason)
+    )
+      j.findings.push(finding('write-protected', 'deny', reason));
   }
 
   /**
@@ -575,6 +642,65 @@ class Classifier {
             ),
           );
           break;
+      }
+    }
+  }
+
+  /**
+   * A file whose content leaves the machine (ToolCall.sends): a secret is refused, any other file
+   * asks. `input`: the file is the standard input of a network command, already path-checked as
+   * a read; only a secret is reported.
+   */
+  sends(
+    j: JudgedCommand,
+    dirs: CwdCandidates,
+    target: Word | string,
+    how: string,
+    opts: { store?: string | undefined; input?: boolean } = {},
+  ): void {
+    if (!opts.input) this.read(j, dirs, target);
+    const value = typeof target === 'string' ? target : target.value;
+    if (value === null) return;
+    for (const abs of this.resolveAll(dirs, value).paths) {
+      const shown = displayPath(posix.normalize(abs), this.env);
+      if (!isSecretFile(abs, this.env)) {
+        if (!opts.input) j.findings.push(finding('exfiltration', 'ask', `${how} uploads ${shown}`));
+      } else if (opts.store)
+        j.findings.push(
+          finding('exfiltration', 'ask', `${how} puts ${shown}, which holds secrets, into ${opts.store}`),
+        );
+      else
+        j.findings.push(
+          finding('exfiltration', 'deny', `${how} sends ${shown}, which holds secrets, off the machine`),
+        );
+    }
+  }
+
+  /**
+   * After a tool's judge: a secret on the standard input of a network command, network tampering
+   * (knowledge/networkTampering.ts), and a program run on every file of a folder that holds
+   * credential stores (`find ~ -exec cat {} +`, `rg --pre cat x /`).
+   */
+  private offMachine(j: JudgedCommand, dirs: CwdCandidates): void {
+    const node = j.node;
+    const name = j.program ?? 'the command';
+    if (j.network) {
+      const args = node.argv.slice(1).map((w) => w.value);
+      const store = inputStore(name, args);
+      for (const r of node.redirects)
+        if (READ_OPS.has(r.op) && !r.dup && r.target?.value && !r.target.processSubstitution)
+          this.sends(j, dirs, r.target, `${name} ${r.op} ${r.target.raw}`, { input: true, store });
+    }
+    for (const reason of networkTampering(node, j.network, j.program))
+      j.findings.push(finding('network-tampering', 'deny', reason));
+    if (!j.findings.some((f) => f.detector === 'exec-option')) return;
+    for (const w of node.argv.slice(1)) {
+      if (w.value === null) continue;
+      for (const abs of this.resolveAll(dirs, w.value).paths) {
+        const store = secretStoreInside(abs, this.env);
+        const reason = `${name} runs a program on the files under ${displayPath(posix.normalize(abs), this.env)}, which holds ${store}`;
+        if (store && !j.findings.some((f) => f.reason === reason))
+          j.findings.push(finding('secret-read', 'deny', reason));
       }
     }
   }
@@ -928,6 +1054,10 @@ class Classifier {
               `${nameOf(c)} runs code downloaded by ${nameOf(net)} (a pipe into a shell or interpreter)`,
             ),
           );
+        else if (node.processSubstitution === 'out' && !script && !node.stdin)
+          c.findings.push(
+            finding('dynamic-code', 'deny', `${nameOf(c)} runs the code another command writes into >( )`),
+          );
         else if (up.length > 0)
           c.findings.push(finding('dynamic-code', 'ask', `${nameOf(c)} runs commands read from a pipe`));
         else if (script) {
@@ -962,14 +1092,23 @@ class Classifier {
             finding('remote-code', 'deny', `${nameOf(c)} runs $${variable}, which holds downloaded content`),
           );
       }
-      for (const w of node.argv.slice(1)) {
-        if (!w.processSubstitution || !c.executes.length) continue;
+      // A process substitution run as code: `bash <(…)`, `source <(…)`, `sh < <(…)`.
+      const fed = node.redirects.flatMap((r) =>
+        r.op === '<' && r.target?.processSubstitution ? [r.target] : [],
+      );
+      for (const w of [...node.argv.slice(1), ...fed]) {
+        if (!w.processSubstitution || (!c.executes.length && !c.codeFromStdin)) continue;
+        const runs = c.executes.includes(w.raw) || (c.codeFromStdin && fed.includes(w));
         const net = producers(w).find((p) => p.network);
         if (net)
           c.findings.push(
             finding('remote-code', 'deny', `${nameOf(c)} runs code downloaded by ${nameOf(net)}`),
           );
-        else if (producers(w).length > 0)
+        else if (runs && producers(w).length > 0)
+          c.findings.push(
+            finding('dynamic-code', 'deny', `${nameOf(c)} runs ${w.raw}: code produced by another command`),
+          );
+        else if (producers(w).length > 0 && c.executes.length)
           c.findings.push(
             finding('dynamic-code', 'ask', `${nameOf(c)} runs code produced by another command`),
           );
@@ -992,13 +1131,18 @@ class Classifier {
             );
         }
         const secret = upstream(c).find((u) => u.readsSecrets);
+        // Into a place made to keep secrets (`cat key.pem | gh secret set KEY`) it asks.
+        const args = node.argv.slice(1).map((w) => w.value);
+        const store = inputStore(nameOf(c), args);
         if (secret)
           c.findings.push(
-            finding(
-              'exfiltration',
-              'deny',
-              `${nameOf(c)} sends what ${nameOf(secret)} read from a secret file over the network`,
-            ),
+            store
+              ? finding('exfiltration', 'ask', `${nameOf(c)} puts what ${nameOf(secret)} read into ${store}`)
+              : finding(
+                  'exfiltration',
+                  'deny',
+                  `${nameOf(c)} sends what ${nameOf(secret)} read from a secret file over the network`,
+                ),
           );
         if (node.stdin?.word.commands?.some((n) => this.byNode.get(n)?.readsSecrets))
           c.findings.push(
@@ -1016,6 +1160,24 @@ class Classifier {
             ),
           );
       }
+      // 5. xargs runs a program on the names listed under a folder that holds credentials.
+      if (node.wrappers.some((w) => w.spec.appendsArgs)) this.runsOnListedSecrets(c, upstream(c));
+    }
+  }
+
+  /** `find ~ -name '*.pem' | xargs cat`: what xargs runs gets names listed under ~, so ~/.ssh's files too. */
+  private runsOnListedSecrets(c: JudgedCommand, upstream: readonly JudgedCommand[]): void {
+    if (c.program === null || lookupTool(c.program)?.inertArgs) return;
+    for (const u of upstream) {
+      if (u.program === null || !LISTS_FILES.has(u.program)) continue;
+      const dirs = this.cwdCandidates(this.options.cwd, u.node.cd);
+      for (const w of u.node.argv.slice(1))
+        for (const abs of w.value === null ? [] : this.resolveAll(dirs, w.value).paths) {
+          const store = secretStoreInside(abs, this.env);
+          const reason = `xargs runs ${c.program} on the files ${u.program} lists under ${displayPath(posix.normalize(abs), this.env)}, which holds ${store}`;
+          if (store && !c.findings.some((f) => f.reason === reason))
+            c.findings.push(finding('secret-read', 'deny', reason));
+        }
     }
   }
 }
@@ -1075,6 +1237,11 @@ class Call implements ToolCall {
     this.c.read(this.j, this.dirs, target);
   }
 
+  sends(target: Word | string, how: string, options: { store?: string } = {}): void {
+    this.markNotPath(target);
+    this.c.sends(this.j, this.dirs, target, how, options);
+  }
+
   optionWord(option: OptionArg): Word {
     const word = option.valueIndex === null ? undefined : this.args[option.valueIndex];
     if (!word) return literalWord(option.value ?? '');
@@ -1127,7 +1294,9 @@ class Call implements ToolCall {
     this.changed = true;
     const value = typeof target === 'string' ? target : target.value;
     if (value === null || (typeof target !== 'string' && target.processSubstitution)) {
-      if (typeof target !== 'string') this.j.executes.push(`/dev/fd/${this.j.executes.length}`);
+      // A process substitution is named by its source text, so crossChecks knows which one runs.
+      if (typeof target !== 'string')
+        this.j.executes.push(target.processSubstitution ? target.raw : `/dev/fd/${this.j.executes.length}`);
       return;
     }
     for (const p of this.c.resolveAll(this.dirs, value).paths) this.j.executes.push(posix.normalize(p));
@@ -1191,6 +1360,26 @@ function changesGitEnvironment(node: CommandNode): string | null {
       return `${program} changes git variables`;
   }
   return null;
+}
+
+/** Builtins whose `NAME=value` arguments set variables (`export "X=1"` sets X like `export X=1`). */
+const DECLARATION_BUILTINS: ReadonlySet<string> = new Set([
+  'export',
+  'declare',
+  'typeset',
+  'readonly',
+  'local',
+]);
+
+/**
+ * The arguments of a declaration builtin that may set a variable the grammar did not read as an
+ * assignment: a quoted one (`export "BASH_ENV=x"`), one of a quoted or wrapped builtin
+ * (`'export' X=…`, `command export X=…`, `builtin declare -x X=…`), one only known at run time.
+ */
+function declaredWords(node: CommandNode): Word[] {
+  if (node.kind !== 'command' && node.kind !== 'declaration') return [];
+  if (!DECLARATION_BUILTINS.has(node.argv[0]?.value ?? '')) return [];
+  return node.argv.slice(1).filter((w) => w.value === null || !w.value.startsWith('-'));
 }
 
 function codeVia(via: 'shell' | 'eval' | 'stdin' | 'wrapper', node: CommandNode): string {

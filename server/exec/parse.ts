@@ -26,6 +26,7 @@ import {
   type GlobOptions,
   type QChar,
 } from './glob';
+import { collectCodeFacts, judgeCodeFacts, newCodeFacts, type CodeFacts } from './codeExpansion';
 import { OTHER_SHELLS, POSIX_SHELLS, programOf, WRAPPERS, type WrapperSpec } from './knowledge/programs';
 import { keepWasmBaseline } from './wasmFlags';
 
@@ -177,7 +178,9 @@ export type Note =
   | { kind: 'interactive-shell' }
   | { kind: 'syntax'; message: string }
   | { kind: 'control-characters' }
-  | { kind: 'missing-command'; message: string };
+  | { kind: 'missing-command'; message: string }
+  /** An expansion evaluates a value as code (codeExpansion.ts), in shell code this node runs. */
+  | { kind: 'code-expansion'; effect: 'ask' | 'deny'; message: string };
 
 export interface Stdin {
   kind: 'heredoc' | 'herestring';
@@ -208,6 +211,11 @@ export interface CommandNode {
   pipeline?: { group: number; stage: number };
   /** Runs inside $( ), backticks or a process substitution. */
   inSubstitution: boolean;
+  /**
+   * Runs inside a process substitution: `in` for `<( )` (its output is read by the command the
+   * word belongs to), `out` for `>( )` (its input is what that command writes).
+   */
+  processSubstitution?: 'in' | 'out';
   /** Ends with `&`. */
   background: boolean;
   /** `cd`s that run before it in the same shell, in order. */
@@ -221,10 +229,12 @@ export interface CommandNode {
   text: string;
 }
 
-export type ProblemKind = 'syntax' | 'control-characters' | 'oversized';
+export type ProblemKind = 'syntax' | 'control-characters' | 'oversized' | 'code-expansion';
 export interface Problem {
   kind: ProblemKind;
   message: string;
+  /** For `code-expansion`: code NAVI sees (deny) or a value it cannot know (ask). */
+  effect?: 'ask' | 'deny';
 }
 
 export interface ParseResult {
@@ -358,8 +368,11 @@ export function parseCommandLine(text: string, options: ParseOptions = {}): Pars
     count: { nodes: 0 },
     globs: globState(options.globs, options.depth ?? 0),
     expansions: [],
+    code: newCodeFacts(),
   };
   const commands = parseInto(text, options.depth ?? 0, state, problems);
+  for (const f of judgeCodeFacts(state.code))
+    problems.push({ kind: 'code-expansion', effect: f.effect, message: f.message });
   if (state.count.nodes > MAX_COMMANDS)
     problems.push({
       kind: 'oversized',
@@ -374,6 +387,8 @@ interface ParseState {
   count: { nodes: number };
   globs: GlobState | null;
   expansions: Expansion[];
+  /** What the text and its payloads evaluate as code (codeExpansion.ts). */
+  code: CodeFacts;
 }
 
 /**
@@ -414,14 +429,19 @@ function parseInto(text: string, depth: number, state: ParseState, problems: Pro
   let copied: { root: PNode; broken: boolean };
   try {
     copied = copyTree(tree);
+    // The cursor does not visit a MISSING node of a hidden rule (`case [ in ( ) ;;& ) esac`
+    // misses a `_special_character`); the tree still knows it has an error.
+    if (tree.rootNode.hasError) copied.broken = true;
   } finally {
     tree.delete();
   }
+  if (!copied.broken && joinsLines(copied.root, text)) copied.broken = true;
   if (copied.broken)
     problems.push({
       kind: 'syntax',
       message: 'The command is not valid shell syntax (or uses syntax NAVI does not read)',
     });
+  collectCodeFacts(copied.root, text, state.code);
   const walker = new Walker(text, depth, state, problems);
   // Only the text NAVI hands to its own bash is expanded, and only when the grammar read all of
   // it: spans in a broken tree may not be where bash sees the words.
@@ -429,6 +449,26 @@ function parseInto(text: string, depth: number, state: ParseState, problems: Pro
   walker.statements(copied.root, walker.rootContext());
   if (copied.broken) walker.salvage(text);
   return walker.out;
+}
+
+/**
+ * True when the grammar read an unescaped newline as part of one command, where bash ends the
+ * command: as a space between two of its words (a line after a pipeline of three stages,
+ * tree-sitter-bash#347) or inside a word (`echo hi`, newline, `\rm -rf ~` is one command `echo`
+ * with the word `\n\rm`). Such a tree is not what bash runs, so it counts as one that does not
+ * parse.
+ */
+function joinsLines(root: PNode, text: string): boolean {
+  const bare = /(?:^|[^\\])\n/;
+  const stack = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (n.type === 'word' && bare.test(text.slice(n.start, n.end))) return true;
+    if (n.type === 'command' || n.type === 'declaration_command' || n.type === 'unset_command')
+      for (let i = 1; i < n.children.length; i++)
+        if (bare.test(text.slice(n.children[i - 1]!.end, n.children[i]!.start))) return true;
+    stack.push(...n.children);
+  }
+  return false;
 }
 
 /**
@@ -544,9 +584,10 @@ export function commandFromWords(words: Word[], parent: CommandNode, home?: stri
     count: { nodes: 0 },
     globs: null,
     expansions: [],
+    code: newCodeFacts(),
   };
   const walker = new Walker(parent.text, parent.depth, state, []);
-  return walker.finish(
+  const node = walker.finish(
     {
       kind: 'command',
       argv: words,
@@ -564,6 +605,9 @@ export function commandFromWords(words: Word[], parent: CommandNode, home?: stri
     },
     { cd: [...parent.cd] },
   );
+  // Shell code the words run (`find -exec sh -c CODE`) was parsed into this state.
+  for (const f of judgeCodeFacts(state.code)) node.notes.push({ kind: 'code-expansion', ...f });
+  return node;
 }
 
 /**
@@ -627,6 +671,8 @@ interface Ctx {
    * the inner command again: a quoted name there would not stay the same name.
    */
   inBackticks?: boolean;
+  /** Inside a process substitution (CommandNode.processSubstitution). */
+  procSub?: 'in' | 'out';
 }
 
 interface WordBuild {
@@ -751,6 +797,7 @@ class Walker {
           pipeline: undefined,
           background: false,
           inBackticks: ctx.inBackticks || this.src[n.start] === '`',
+          procSub: n.type === 'process_substitution' ? (this.src[n.start] === '<' ? 'in' : 'out') : undefined,
         });
         return;
       case 'function_definition': {
@@ -947,6 +994,7 @@ class Walker {
       depth: this.depth,
       children: [],
       notes: [],
+      ...(ctx.procSub ? { processSubstitution: ctx.procSub } : {}),
       ...fields,
     };
   }
@@ -1241,6 +1289,7 @@ class Walker {
     for (const child of allNodes(node.children)) {
       child.pipeline ??= node.pipeline;
       child.inSubstitution ||= node.inSubstitution;
+      child.processSubstitution ??= node.processSubstitution;
       child.background ||= node.background;
       child.cd = [...node.cd, ...child.cd];
     }

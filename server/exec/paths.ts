@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { AUTO_RUN_FILES, AUTO_RUN_RULES, type AutoRunRule } from './knowledge/autoRunFiles';
 import {
   NETWORK_DEVICES,
   NOT_SECRET,
@@ -17,6 +18,7 @@ import {
   SENSITIVE_WORKSPACE,
   SPECIAL_FILES,
 } from './knowledge/sensitivePaths';
+import { BUILD_OUTPUT } from './knowledge/buildOutputs';
 
 const posix = path.posix;
 
@@ -57,6 +59,16 @@ const NOT_SECRET_RE = compileAll(NOT_SECRET);
 // Anchored at the home folder: a workspace `.npmrc` is sensitive, `~/.npmrc` is a secret.
 const SECRET_HOME_RE = SECRET_HOME.map((p) => compileGlob(`/${p}`));
 const SECRET_SYSTEM_RE = SECRET_SYSTEM.map((p) => compileGlob(p));
+// Without regard to case: on macOS and Windows `.VSCode/tasks.json` is `.vscode/tasks.json`.
+const AUTO_RUN_RE = AUTO_RUN_FILES.map((f) => ({
+  file: f,
+  re: new RegExp(compileGlob(f.pattern).source, 'i'),
+}));
+const BUILD_OUTPUT_RE = compileAll(BUILD_OUTPUT);
+// What stays protected from deletes too: everything protected but the dependencies.
+const PROTECTED_NOT_DEPENDENCIES_RE = compileAll(
+  PROTECTED_WORKSPACE.filter((p) => !p.split('/').includes('node_modules')),
+);
 
 const test = (res: readonly RegExp[], rel: string | null) => rel !== null && res.some((r) => r.test(rel));
 
@@ -85,6 +97,35 @@ export class PathPatterns {
     for (const base of [env.home, env.homeGiven]) if (test(this.home, relInside(base, abs))) return true;
     return false;
   }
+}
+
+/** A file something runs by itself (knowledge/autoRunFiles.ts): the finer rule of `write-protected`. */
+export interface AutoRunMatch {
+  /** `shell-startup`…: the verdict's rule id is `builtin:write-protected:<id>`. */
+  id: AutoRunRule;
+  /** What the rule protects (the verdict rule's justification). */
+  justification: string;
+  /** What runs this file. */
+  why: string;
+}
+
+/** The entry of the auto-run table that covers a `/`-separated relative path, if any. */
+export function autoRunFile(rel: string | null): AutoRunMatch | undefined {
+  if (rel === null || rel === '') return undefined;
+  const hit = AUTO_RUN_RE.find((f) => f.re.test(rel));
+  return hit && { id: hit.file.rule, justification: AUTO_RUN_RULES[hit.file.rule], why: hit.file.why };
+}
+
+/**
+ * Control characters in a path given to the edit judge: C0 (tab and newline included: no file
+ * name needs them, and they split lines in reviews and logs), DEL, C1, and the invisible and
+ * direction marks the command text check refuses too (parse.ts).
+ */
+const PATH_CONTROL_CHARS =
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+export function hasPathControlCharacters(p: string): boolean {
+  return PATH_CONTROL_CHARS.test(p);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -231,15 +272,18 @@ export type WriteCheck =
   | { kind: 'special' }
   | { kind: 'network'; display: string }
   | { kind: 'unresolvable'; display: string }
-  | { kind: 'outside'; display: string; via: 'symlink' | 'path' }
+  | { kind: 'outside'; display: string; via: 'symlink' | 'path'; autoRun?: AutoRunMatch }
   | { kind: 'root'; display: string }
-  | { kind: 'protected'; display: string; why: string }
+  | { kind: 'protected'; display: string; why: string; autoRun?: AutoRunMatch }
   | { kind: 'hidden'; display: string }
   | { kind: 'sensitive'; display: string; why: string }
   | { kind: 'ok'; display: string; real: string };
 
-/** Judges writing the absolute (lexical) path `abs`. */
-export function checkWrite(abs: string, env: PathEnv): WriteCheck {
+/**
+ * Judges writing the absolute (lexical) path `abs`. `deletes`: the write deletes the path, so a
+ * protected build output that is deleted whole (a `node_modules` folder) is not a protected write.
+ */
+export function checkWrite(abs: string, env: PathEnv, opts: { deletes?: boolean } = {}): WriteCheck {
   const lexical = posix.normalize(abs);
   if (SPECIAL_FILES.some((r) => r.test(lexical))) return { kind: 'special' };
   if (NETWORK_DEVICES.test(lexical)) return { kind: 'network', display: lexical };
@@ -252,12 +296,23 @@ export function checkWrite(abs: string, env: PathEnv): WriteCheck {
   if (rel === null) {
     const lexicallyInside =
       relInside(env.rootGiven, lexical) !== null || relInside(env.root, lexical) !== null;
-    return { kind: 'outside', display, via: lexicallyInside ? 'symlink' : 'path' };
+    const autoRun = autoRunOutside(lexical, real, env);
+    return {
+      kind: 'outside',
+      display,
+      via: lexicallyInside ? 'symlink' : 'path',
+      ...(autoRun && { autoRun }),
+    };
   }
   if (rel === '') return { kind: 'root', display };
   const lexRel = relInside(env.rootGiven, lexical) ?? relInside(env.root, lexical);
-  if (test(PROTECTED_RE, rel) || test(PROTECTED_RE, lexRel))
-    return { kind: 'protected', display, why: protectedWhy(rel) };
+  // Before the other protected paths: deleting one counts too, and the rule is finer.
+  const autoRun = autoRunFile(rel) ?? autoRunFile(lexRel);
+  if (autoRun) return { kind: 'protected', display, why: autoRun.why, autoRun };
+  const reinstallable =
+    opts.deletes && isBuildOutputFolder(rel) && (lexRel === null || isBuildOutputFolder(lexRel));
+  if ((test(PROTECTED_RE, rel) || test(PROTECTED_RE, lexRel)) && !reinstallable)
+    return { kind: 'protected', display, why: protectedWhy(test(PROTECTED_RE, rel) ? rel : lexRel!) };
   if (env.protectedPaths.matches(lexical, env) || env.protectedPaths.matches(real, env))
     return { kind: 'protected', display, why: 'the policy protects it' };
   for (const candidate of [rel, lexRel]) {
@@ -268,12 +323,85 @@ export function checkWrite(abs: string, env: PathEnv): WriteCheck {
   return { kind: 'ok', display, real };
 }
 
+/**
+ * Outside the workspace, the file something runs by itself: matched relative to the home folder
+ * (`.config/autostart/x`), or as an absolute path (a name like `.bashrc` anywhere: `/etc/skel`).
+ */
+function autoRunOutside(lexical: string, real: string, env: PathEnv): AutoRunMatch | undefined {
+  for (const p of [real, lexical]) {
+    for (const base of [env.home, env.homeGiven]) {
+      const hit = autoRunFile(relInside(base, p));
+      if (hit) return hit;
+    }
+    const hit = autoRunFile(p.slice(1));
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
 function protectedWhy(rel: string): string {
   if (/(^|\/)\.git(\/hooks)(\/|$)/.test(rel)) return 'git hooks run unsandboxed on the next commit';
   if (/(^|\/)\.git(\/|$)/.test(rel)) return "git's own files (hooks and config) can run programs";
   if (/^\.navi(\/|$)/.test(rel)) return "it holds NAVI's policy";
   if (/(^|\/)node_modules(\/|$)/.test(rel)) return 'installed dependencies are the code your tests run';
   return 'it is version-control data';
+}
+
+/**
+ * A workspace path (relative to the root) that is a build output or cache by its own name
+ * (BUILD_OUTPUT: `dist`, `.cache`, `packages/lib/node_modules`), not merely something inside one,
+ * in a folder that is not protected — or a cache folder tools keep directly in such a
+ * `node_modules` (`node_modules/.cache`). Deleting it loses nothing a person wrote: the build, the
+ * test run or the package manager makes it again. Anything else inside `node_modules` is the code
+ * the tests run, and stays protected.
+ */
+export function isBuildOutputFolder(rel: string): boolean {
+  if (rel === '' || test(PROTECTED_NOT_DEPENDENCIES_RE, rel)) return false;
+  const name = posix.basename(rel);
+  if (!test(BUILD_OUTPUT_RE, name)) return false;
+  const parent = posix.dirname(rel);
+  if (parent === '.' || !test(PROTECTED_RE, parent)) return true;
+  return name.startsWith('.') && posix.basename(parent) === 'node_modules' && isBuildOutputFolder(parent);
+}
+
+/**
+ * A git repository in the folder `real`, or — for a `node_modules` folder — in one of its packages
+ * (`node_modules/x/.git`, `node_modules/@scope/x/.git`: a package cloned there to work on, whose
+ * commits and changes `npm ci` does not bring back).
+ */
+export function holdsGitRepository(real: string): boolean {
+  if (fs.existsSync(`${real}/.git`)) return true;
+  if (posix.basename(real) !== 'node_modules') return false;
+  const folders = (dir: string) => {
+    try {
+      return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return [];
+    }
+  };
+  for (const name of folders(real)) {
+    const packages = name.startsWith('@') ? folders(`${real}/${name}`).map((n) => `${name}/${n}`) : [name];
+    if (packages.some((p) => fs.existsSync(`${real}/${p}/.git`))) return true;
+  }
+  return false;
+}
+
+/**
+ * The names in the workspace folder that `*` matches (not those starting with `.`), when there
+ * are two or more and one is not a build output: deleting all of them deletes the project's own
+ * files (with one name, that delete is the ordinary delete of one folder). Empty otherwise.
+ */
+export function projectEntries(root: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root).filter((n) => !n.startsWith('.'));
+  } catch {
+    return [];
+  }
+  return names.length > 1 && names.some((n) => !test(BUILD_OUTPUT_RE, n)) ? names : [];
 }
 
 /** True when deleting or replacing `real` recursively would take a protected path with it. */

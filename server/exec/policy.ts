@@ -30,7 +30,7 @@ import {
 } from '../../protocol/policy';
 import { classifyText, finding, flatten, judgedCommand, type Finding, type JudgedCommand } from './classify';
 import { initParser, isParserReady, type Word } from './parse';
-import { checkWrite, editTarget, makePathEnv, PathPatterns } from './paths';
+import { checkWrite, editTarget, hasPathControlCharacters, makePathEnv, PathPatterns } from './paths';
 
 export type PolicyLayer = 'org' | 'workspace' | 'user';
 
@@ -270,12 +270,17 @@ interface Decided {
   risk: Risk;
 }
 
+/**
+ * `builtin:<detector>`, or `builtin:<detector>:<rule>` for a finding of a finer rule of the
+ * detector (`builtin:write-protected:shell-startup`): the detector is always the second part, so
+ * policy rules that match the detector and readers of older ids keep working (docs/policy.md).
+ */
 function builtinRule(f: Finding): VerdictRule {
   return {
-    id: `builtin:${f.detector}`,
+    id: f.subRule ? `builtin:${f.detector}:${f.subRule.id}` : `builtin:${f.detector}`,
     layer: 'builtin',
     effect: f.effect,
-    justification: DETECTORS[f.detector].summary,
+    justification: f.subRule?.justification ?? DETECTORS[f.detector].summary,
   };
 }
 
@@ -485,8 +490,11 @@ function configOverrides(decided: readonly Decided[], verdict: Effect): ConfigOv
 
 /**
  * Judges a path the agent wants to write: outside the workspace (also through symlinks), into
- * .git/**, .navi/**, node_modules/** or policy-protected paths → deny; files that configure
- * tools, CI or secrets (.vscode/**, workflows, .env*, hooks) → ask; anything else → allow.
+ * .navi/**, node_modules/**, policy-protected paths or a file something runs by itself (.git/**,
+ * shell start-up files, hooks, .vscode/**, CI workflows…: knowledge/autoRunFiles.ts), or a path
+ * with control characters → deny; files that configure tools or hold secrets (.env*, keys,
+ * .gitattributes) → ask; anything else → allow. Every client's edits come here: navi/check with
+ * editPath, the fix task (fixApply.ts) and `navi check --edit`.
  */
 export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
   if (!ctx.trusted) return restricted([]);
@@ -498,14 +506,17 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
   );
   const findings: Finding[] = [];
 
-  if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(target))
+  // A NUL, C0/C1 control, DEL or invisible mark: refused before the path touches the file system.
+  const control = hasPathControlCharacters(target);
+  if (control)
     findings.push(
       finding('control-characters', 'deny', 'The path contains control characters or direction marks'),
     );
   // Relative to the working directory, as navi/check documents (the judge context's cwd).
-  const resolved = editTarget(target, ctx.cwd, ctx.home);
-  if ('error' in resolved) findings.push(finding('write-outside-workspace', 'deny', resolved.error));
-  else {
+  const resolved = control ? undefined : editTarget(target, ctx.cwd, ctx.home);
+  if (resolved && 'error' in resolved)
+    findings.push(finding('write-outside-workspace', 'deny', resolved.error));
+  else if (resolved) {
     const c = checkWrite(resolved.abs, env);
     switch (c.kind) {
       case 'special':
@@ -527,12 +538,16 @@ export function judgeEdit(target: string, ctx: JudgeContext): Verdict {
               : `${c.display} is outside the workspace`,
           ),
         );
+        if (c.autoRun)
+          findings.push(
+            finding('write-protected', 'deny', `${c.display} is protected: ${c.autoRun.why}`, c.autoRun),
+          );
         break;
       case 'root':
         findings.push(finding('write-protected', 'deny', 'The path is the workspace folder itself'));
         break;
       case 'protected':
-        findings.push(finding('write-protected', 'deny', `${c.display} is protected: ${c.why}`));
+        findings.push(finding('write-protected', 'deny', `${c.display} is protected: ${c.why}`, c.autoRun));
         break;
       case 'hidden':
         findings.push(finding('hidden-path', 'deny', `${c.display} is hidden by the policy`));

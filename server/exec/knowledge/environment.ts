@@ -2,13 +2,18 @@
  * Environment variables that change what a command runs. A safe program with the wrong
  * environment is not safe: `LD_PRELOAD=./evil.so ls` loads attacker code into `ls`,
  * `GIT_SSH_COMMAND=…` makes `git fetch` run a program, `BASH_ENV` is sourced by every
- * non-interactive bash. These are refused (`exec-env`). Variables that only change where
- * programs, settings or servers are found (`PATH`, `HOME`, proxies, registries) need approval
- * (`env-override`). Anything else (`CI=1`, `NODE_ENV=test`, `DEBUG=x`) is harmless.
+ * non-interactive bash. These are refused (`exec-env`), and so are proxy variables, which take
+ * traffic around the network policy (`network-tampering`, knowledge/networkTampering.ts).
+ * Variables that only change where programs, settings or servers are found (`PATH`, `HOME`,
+ * registries) need approval (`env-override`). Anything else (`CI=1`, `NODE_ENV=test`, `DEBUG=x`)
+ * is harmless.
  */
+
+import { isProxyVariable } from './networkTampering';
 
 export type EnvJudgement =
   | { detector: 'exec-env'; effect: 'deny'; reason: string }
+  | { detector: 'network-tampering'; effect: 'deny'; reason: string }
   | { detector: 'env-override'; effect: 'ask'; reason: string };
 
 /** Variables that make a program load, source or run other code. */
@@ -195,6 +200,12 @@ export function judgeEnvVar(name: string): EnvJudgement | null {
   if (exec) return { detector: 'exec-env', effect: 'deny', reason: `${name} ${exec}` };
   if (EXEC_PATTERNS.some((p) => p.test(name)))
     return { detector: 'exec-env', effect: 'deny', reason: `${name} names a program or code to load` };
+  if (isProxyVariable(name))
+    return {
+      detector: 'network-tampering',
+      effect: 'deny',
+      reason: `${name} changes the proxy, so connections bypass the network policy`,
+    };
   const override = OVERRIDE_VARS[name];
   if (override) return { detector: 'env-override', effect: 'ask', reason: `${name} ${override}` };
   if (OVERRIDE_PATTERNS.some((p) => p.test(name)))

@@ -4,6 +4,7 @@
  * path-check every file they write (outside the workspace or into protected paths is refused).
  */
 
+import { statSafe } from '../paths';
 import { hasOption, operands, options, optionValues, parseArgs, type ToolCall, type ToolSpec } from './types';
 
 const readOnly: ToolSpec = { readOnly: true };
@@ -817,6 +818,26 @@ export const COPY_VALUE_OPTIONS: readonly string[] = [
   '--group',
 ];
 
+/**
+ * Into a folder, `cp x/.envrc app/` (and mv, install -t, ln) writes `app/.envrc`: that name is
+ * path-checked too, so a protected or sensitive name cannot arrive under a folder's name.
+ * `folder` is the destination as written; `named`: -t or --target-directory says it is a folder.
+ */
+function writesInto(
+  t: ToolCall,
+  folder: string | null,
+  sources: readonly { value: string | null }[],
+  named: boolean,
+): void {
+  if (folder === null) return;
+  const abs = t.resolve(folder);
+  if (!named && !folder.endsWith('/') && (abs === null || !statSafe(abs)?.isDirectory())) return;
+  for (const source of sources) {
+    const name = source.value?.replace(/\/+$/, '').split('/').pop();
+    if (name && name !== '.' && name !== '..') t.write(`${folder.replace(/\/+$/, '')}/${name}`);
+  }
+}
+
 /** cp, mv, install: sources are read (mv also removes them), the destination is written. */
 const copier = (moves: boolean): ToolSpec => ({
   riskyOptions: true,
@@ -826,11 +847,14 @@ const copier = (moves: boolean): ToolSpec => ({
     const target = optionValues(args, '-t', '--target-directory')[0];
     const ops = operands(args);
     let sources = ops;
-    if (target?.valueIndex != null) t.write(t.optionWord(target), { recursive: true });
-    else if (ops.length > 0 && !(t.name === 'install' && hasOption(args, '-d', '--directory'))) {
+    if (target?.valueIndex != null) {
+      t.write(t.optionWord(target), { recursive: true });
+      writesInto(t, target.value, sources, true);
+    } else if (ops.length > 0 && !(t.name === 'install' && hasOption(args, '-d', '--directory'))) {
       const dest = ops[ops.length - 1]!;
       t.write(t.args[dest.index]!, { recursive: true });
       sources = ops.slice(0, -1);
+      if (!hasOption(args, '-T', '--no-target-directory')) writesInto(t, dest.value, sources, false);
     } else if (t.name === 'install') {
       for (const op of ops) t.write(t.args[op.index]!);
       sources = [];
@@ -863,6 +887,9 @@ const ln: ToolSpec = {
     if (dir?.valueIndex != null) t.write(t.optionWord(dir));
     else if (ops.length === 1) t.write('.');
     else if (ops.length > 1) t.write(t.args[ops[ops.length - 1]!.index]!);
+    const folder = dir ? dir.value : ops.length === 1 ? '.' : (ops[ops.length - 1]?.value ?? null);
+    if (!hasOption(args, '-T', '--no-target-directory'))
+      writesInto(t, folder, targets, dir !== undefined || ops.length === 1);
     for (const op of targets) {
       if (op.value === null) continue;
       const abs = t.resolve(op.value);

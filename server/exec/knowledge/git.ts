@@ -7,6 +7,7 @@
  */
 
 import { gitKeyRisk, NETWORK, READ, STATE } from './gitKeys';
+import { gitProxyKey } from './networkTampering';
 import { judgeAlias, judgeRepositories, knownSub } from './gitRepository';
 import {
   hasOption,
@@ -21,6 +22,10 @@ import {
 } from './types';
 
 function judgeKey(t: ToolCall, key: string, how: string): void {
+  if (gitProxyKey(key)) {
+    t.deny('network-tampering', `${how} changes ${key}, which decides where git's connections go`);
+    return;
+  }
   const risk = gitKeyRisk(key);
   if (risk === 'exec') t.deny('git-config-exec', `${how} sets ${key}, a git setting that runs a program`);
   else if (risk === 'unknown') t.ask('git-state', `${how} sets ${key}`);

@@ -1,11 +1,14 @@
 /**
- * Tools that talk to the network. All of them need approval; uploads of secret files,
- * reverse shells and options that make them run programs are refused. (Command output inside a
- * URL or hostname, and network output fed to a shell, are refused by the classifier's
- * cross-command checks.)
+ * Tools that talk to the network. All of them need approval; uploads of secret files
+ * (knowledge/upload.ts), proxy and routing options (knowledge/networkTampering.ts), reverse
+ * shells and options that make them run programs are refused. (Command output inside a URL or
+ * hostname, and network output fed to a shell, are refused by the classifier's cross-command
+ * checks.)
  */
 
-import { hasOption, operands, options, optionValues, parseArgs, type ToolCall, type ToolSpec } from './types';
+import { judgeProxyOptions } from './networkTampering';
+import { hasOption, operands, options, optionValues, parseArgs, type ToolSpec } from './types';
+import { judgeSends, MAIL_TOOLS } from './upload';
 
 /** A URL's file name, as `curl -O` and `wget` save it. */
 function remoteName(url: string): string | null {
@@ -99,20 +102,6 @@ const CURL_WRITES = [
   '--stderr',
 ];
 
-/** A value that names a file to send: `@file` for -d/--data*, `name=@file`/`name=<file` for -F. */
-function uploadedFile(option: string, value: string): string | null {
-  if (option === '--data-raw' || option === '--form-string') return null;
-  if (option === '-F' || option === '--form') {
-    const m = /^[^=]*=[@<]([^;]+)/.exec(value);
-    return m ? m[1]! : null;
-  }
-  if (option === '--data-urlencode') {
-    const m = /^(?:[^=@]*)@(.+)$/.exec(value);
-    return m ? m[1]! : null;
-  }
-  return value.startsWith('@') ? value.slice(1) : null;
-}
-
 const curl: ToolSpec = {
   riskyOptions: true,
   judge(t) {
@@ -125,12 +114,6 @@ const curl: ToolSpec = {
       const word = a.valueIndex !== null ? t.optionWord(a) : undefined;
       if (CURL_WRITES.includes(a.name) && value !== '-') t.write(word && word.value === value ? word : value);
       if (a.name === '--output-dir') t.write(value);
-      if (a.name === '-T' || a.name === '--upload-file') {
-        if (value !== '-' && value !== '.') upload(t, value, 'curl -T');
-      } else {
-        const file = uploadedFile(a.name, value);
-        if (file && file !== '-') upload(t, file, `curl ${a.name}`);
-      }
       if (
         ['-b', '--cookie', '--netrc-file', '-E', '--cert', '--key', '--cacert'].includes(a.name) &&
         /[/.]/.test(value)
@@ -155,20 +138,10 @@ const curl: ToolSpec = {
     }
     for (const o of optionValues(args, '-o', '--output')) if (o.value !== '-') t.downloads(o.value!);
     for (const op of operands(args)) t.notPaths(op.index);
+    judgeSends(t, args);
+    judgeProxyOptions(t, args);
   },
 };
-
-/** Sending a file: a secret is refused outright, anything else needs approval. */
-function upload(t: ToolCall, file: string, how: string): void {
-  t.read(file);
-  const name = file.split('/').pop() ?? file;
-  if (
-    /^\.env(\..+)?$|\.pem$|\.key$|^id_(rsa|ed25519|ecdsa|dsa)|credentials|\.npmrc$|\.netrc$/.test(name) &&
-    !/\.example$/.test(name)
-  )
-    t.deny('exfiltration', `${how} uploads ${file}, which holds secrets`);
-  else t.ask('exfiltration', `${how} uploads ${file}`);
-}
 
 const wget: ToolSpec = {
   riskyOptions: true,
@@ -237,7 +210,6 @@ const wget: ToolSpec = {
         ].includes(a.name)
       )
         t.write(value);
-      else if (a.name === '--post-file' || a.name === '--body-file') upload(t, value, `wget ${a.name}`);
       else if (['-i', '--input-file', '--load-cookies'].includes(a.name)) t.read(value);
       else if (a.name === '-e' || a.name === '--execute' || a.name === '--config')
         t.ask(
@@ -256,6 +228,8 @@ const wget: ToolSpec = {
       }
     }
     if (savesTo && savesTo !== '-') t.downloads(savesTo);
+    judgeSends(t, args);
+    judgeProxyOptions(t, args);
   },
 };
 
@@ -278,6 +252,7 @@ const socat: ToolSpec = {
     if (t.values.some((v) => v !== null && /(^|[,!])(EXEC|SYSTEM):/i.test(v)))
       t.deny('reverse-shell', 'socat EXEC:/SYSTEM: connects a program to a socket');
     t.network('socat opens network connections');
+    judgeSends(t);
   },
 };
 
@@ -320,10 +295,12 @@ const ssh: ToolSpec = {
         t.deny('exec-option', `${t.name} -o ${o.value!.split(/[= ]/)[0]} runs a local program`);
     if (hasOption(args, '-F')) t.ask('exec-option', `${t.name} -F reads a config file that can run programs`);
     for (const i of optionValues(args, '-i')) if (i.valueIndex !== null) t.read(t.optionWord(i));
+    judgeProxyOptions(t, args);
     if (t.name === 'scp' || t.name === 'sftp') {
       if (hasOption(args, '-S')) t.deny('exec-option', `${t.name} -S runs another program as ssh`);
+      const sent = judgeSends(t, args);
       for (const op of operands(args)) {
-        if (op.value === null) continue;
+        if (op.value === null || sent.has(op.index)) continue;
         if (/^[^/]*:/.test(op.value) && !op.value.startsWith('./')) continue; // remote side
         t.read(t.args[op.index]!);
       }
@@ -384,6 +361,11 @@ const rsync: ToolSpec = {
       const words = (e.value ?? '').trim().split(/\s+/);
       if (words[0] !== 'ssh' || words.some((w) => /ProxyCommand|LocalCommand/i.test(w)))
         t.deny('exec-option', `rsync ${e.name} runs ${words[0] ?? 'a program'} instead of ssh`);
+      else if (words.some((w) => /^-[a-zA-Z]*J/.test(w) || /ProxyJump/i.test(w)))
+        t.deny(
+          'network-tampering',
+          `rsync ${e.name} changes which proxy its connections go through (ssh -J)`,
+        );
     }
     if (hasOption(args, '--rsync-path'))
       t.ask('exec-option', 'rsync --rsync-path runs a command on the other side');
@@ -396,7 +378,9 @@ const rsync: ToolSpec = {
         recursive: true,
         deletes: hasOption(args, '--delete', '--remove-source-files'),
       });
-    for (const op of ops.slice(0, -1)) if (!remote(op.value)) t.read(t.args[op.index]!);
+    const sent = judgeSends(t, args);
+    for (const op of ops.slice(0, -1))
+      if (!remote(op.value) && !sent.has(op.index)) t.read(t.args[op.index]!);
     t.changes();
   },
 };
@@ -405,6 +389,8 @@ const simpleNetwork = (what: string): ToolSpec => ({
   noPaths: true,
   judge(t) {
     t.network(`${t.name} ${what}`);
+    judgeSends(t);
+    judgeProxyOptions(t, parseArgs(t.values));
   },
 });
 
@@ -425,6 +411,7 @@ export const NETWORK_TOOLS: Readonly<Record<string, ToolSpec>> = {
   http: simpleNetwork('sends HTTP requests'),
   https: simpleNetwork('sends HTTP requests'),
   xh: simpleNetwork('sends HTTP requests'),
+  xhs: simpleNetwork('sends HTTP requests'),
   aria2c: simpleNetwork('downloads from the network'),
   ftp: simpleNetwork('transfers files over the network'),
   lftp: simpleNetwork('transfers files over the network'),
@@ -477,4 +464,5 @@ export const NETWORK_TOOLS: Readonly<Record<string, ToolSpec>> = {
   mongosh: simpleNetwork('connects to a database server'),
   'redis-cli': simpleNetwork('connects to a database server'),
   tldr: simpleNetwork('downloads pages'),
+  ...MAIL_TOOLS,
 };

@@ -22,33 +22,9 @@ import { operands, options, parseArgs, type Arg } from './types';
  */
 export const TRUNCATING_REDIRECTS: ReadonlySet<string> = new Set(['>', '>|', '&>', '>&']);
 
-/**
- * What builds, test runs and tools write again and again: overwriting a file there loses nothing a
- * person wrote. Patterns as in sensitivePaths.ts: a name without `/` matches at any depth, and a
- * folder covers everything in it. (`node_modules` is not here: it is protected, writes are denied.)
- */
-export const BUILD_OUTPUT: readonly string[] = [
-  'dist',
-  'build',
-  'out',
-  'target',
-  'coverage',
-  '.nyc_output',
-  '.cache',
-  '__pycache__',
-  '.pytest_cache',
-  '.mypy_cache',
-  '.ruff_cache',
-  '.tox',
-  '.next',
-  '.nuxt',
-  '.svelte-kit',
-  '.turbo',
-  '.parcel-cache',
-  '*.log',
-  '*.tsbuildinfo',
-  '*.pyc',
-];
+// The build outputs and caches: overwriting a file there, or deleting one whole, asks rather than
+// being refused (one list for both, in its own module so paths.ts can read it too).
+export { BUILD_OUTPUT } from './buildOutputs';
 
 /** How one tool overwrites: which argument names the file, and the options that change that. */
 export interface OverwriteSpec {

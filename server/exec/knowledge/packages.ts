@@ -6,6 +6,7 @@
  */
 
 import type { Word } from '../parse';
+import { judgeProxyOptions } from './networkTampering';
 import { cargoProjectConfig, jsManagerProjectConfig, npmProjectConfig } from './projectConfig';
 import {
   hasOption,
@@ -129,10 +130,14 @@ const NPM_VALUE = [
   '--include',
   '--install-strategy',
   '--save-prefix',
+  '--proxy',
+  '--https-proxy',
+  '--noproxy',
 ];
 
 /** Checks npm options that change how every script runs or where things are written. */
 function npmGlobalOptions(t: ToolCall, args: Arg[]): void {
+  judgeProxyOptions(t, args);
   for (const a of options(args)) {
     if (a.valueIndex !== null) t.notPaths(a.valueIndex);
     if (a.name === '--script-shell')
@@ -458,6 +463,7 @@ function jsManager(t: ToolCall, manager: 'yarn' | 'pnpm' | 'bun'): void {
       '--mode',
     ],
   });
+  judgeProxyOptions(t, all);
   for (const a of options(all)) {
     if (['--cwd', '-C', '--dir', '--prefix'].includes(a.name) && a.value !== null) {
       const abs = t.resolve(a.value);
@@ -635,8 +641,10 @@ const pip: ToolSpec = {
         '--prefix',
         '--root',
         '--python',
+        '--proxy',
       ],
     });
+    judgeProxyOptions(t, args);
     for (const a of options(args)) if (a.valueIndex !== null) t.notPaths(a.valueIndex);
     const verb = operands(args)[0]?.value;
     operands(args).forEach((o) => t.notPaths(o.index));

@@ -132,7 +132,12 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   chrt: { operands: 1, noCommandOptions: ['-p', '--pid', '-m', '--max'] },
   caffeinate: { valueOptions: ['-t', '-w'] },
   faketime: { valueOptions: ['-f'], operands: 1 },
-  time: { valueOptions: ['-f', '--format', '-o', '--output'], outputOptions: ['-o', '--output'] },
+  // The bash keyword: `time X=1 cmd` runs `X=1 cmd`, assignment and all.
+  time: {
+    valueOptions: ['-f', '--format', '-o', '--output'],
+    outputOptions: ['-o', '--output'],
+    assignments: true,
+  },
   command: { noCommandOptions: ['-v', '-V'] },
   builtin: {},
   exec: { valueOptions: ['-a'] },

@@ -8,7 +8,9 @@
 /**
  * Inside the workspace, never written by the agent (edits, redirects or file arguments):
  * git's own files (hooks and config run code), NAVI's policy, and installed dependencies (the
- * code an allowlisted `npm test` runs).
+ * code an allowlisted `npm test` runs). Files that something runs by itself — `.git/**` among
+ * them, shell start-up files, hooks, editor and CI settings — are refused first, inside and
+ * outside the workspace, with a finer rule: see autoRunFiles.ts.
  */
 export const PROTECTED_WORKSPACE: readonly string[] = [
   '.git',
@@ -25,46 +27,25 @@ export const PROTECTED_WORKSPACE: readonly string[] = [
 ];
 
 /**
- * Inside the workspace, written only with approval: files that configure editors, agents, CI,
- * hooks or package managers (they run code elsewhere or later), and secrets.
+ * Inside the workspace, written only with approval: files that configure tools or agents without
+ * running anything by themselves, and secrets. (Files that run code by themselves are refused:
+ * autoRunFiles.ts.)
  */
 export const SENSITIVE_WORKSPACE: readonly { pattern: string; why: string }[] = [
-  { pattern: '.vscode/**', why: 'VS Code settings and tasks can run programs' },
-  { pattern: '.idea/**', why: 'IDE settings can run programs' },
-  { pattern: '.devcontainer/**', why: 'dev container settings run commands' },
-  { pattern: '.github/workflows/**', why: 'CI workflows run with repository secrets' },
-  { pattern: '.github/actions/**', why: 'CI actions run with repository secrets' },
-  { pattern: '.gitlab-ci.yml', why: 'the CI pipeline runs with repository secrets' },
-  { pattern: '.gitlab/**', why: 'CI configuration' },
-  { pattern: '.circleci/**', why: 'CI configuration' },
-  { pattern: '.travis.yml', why: 'CI configuration' },
-  { pattern: 'azure-pipelines.yml', why: 'CI configuration' },
-  { pattern: '.azure-pipelines/**', why: 'CI configuration' },
-  { pattern: 'Jenkinsfile', why: 'CI configuration' },
-  { pattern: 'bitbucket-pipelines.yml', why: 'CI configuration' },
-  { pattern: '.buildkite/**', why: 'CI configuration' },
-  { pattern: '.drone.yml', why: 'CI configuration' },
-  { pattern: '.woodpecker.yml', why: 'CI configuration' },
-  { pattern: '.woodpecker/**', why: 'CI configuration' },
-  { pattern: '.husky/**', why: 'git hooks run on every commit' },
-  { pattern: '.githooks/**', why: 'git hooks run on every commit' },
-  { pattern: '.pre-commit-config.yaml', why: 'pre-commit hooks run on every commit' },
-  { pattern: 'lefthook.yml', why: 'git hooks run on every commit' },
-  { pattern: '.lefthook.yml', why: 'git hooks run on every commit' },
-  { pattern: '.gitmodules', why: 'submodule URLs are fetched and checked out' },
-  { pattern: '.gitattributes', why: 'attributes select filters and diff drivers' },
-  { pattern: '.mcp.json', why: 'MCP servers run as the user' },
-  { pattern: '.cursor/**', why: 'agent settings' },
-  { pattern: '.claude/**', why: 'agent settings' },
+  { pattern: '.gitlab/**', why: 'the CI pipeline can include files from it' },
+  {
+    pattern: '.gitmodules',
+    why: 'git fetches and checks out the submodule URLs it names (it runs no command from it)',
+  },
+  {
+    pattern: '.gitattributes',
+    why: 'attributes select the filter and diff drivers that git configuration defines',
+  },
+  { pattern: '.cursor/**', why: "another agent's settings and rules" },
   { pattern: '.cursorrules', why: 'agent instructions' },
   { pattern: '.github/copilot-instructions.md', why: 'agent instructions' },
-  { pattern: '.envrc', why: 'direnv runs it when you enter the folder' },
   { pattern: '.env', why: 'it holds secrets' },
   { pattern: '.env.*', why: 'it holds secrets' },
-  { pattern: '.npmrc', why: 'it can change the registry and hold tokens' },
-  { pattern: '.yarnrc', why: 'it can change the registry and hold tokens' },
-  { pattern: '.yarnrc.yml', why: 'it can change the registry, hold tokens and load plugins' },
-  { pattern: '.pnpmfile.cjs', why: 'pnpm runs it on every install' },
   { pattern: '.pypirc', why: 'it holds tokens' },
   { pattern: '*.pem', why: 'it holds a key or certificate' },
   { pattern: '*.key', why: 'it holds a key' },

@@ -59,6 +59,13 @@ export interface ToolCall {
   /** Path-checks a file the command reads (secrets, hidden paths). */
   read(target: Word | string): void;
   /**
+   * The command sends this file's content off the machine (an upload, an attachment, a copy to
+   * another host; knowledge/upload.ts). It is path-checked like a read; a file that holds secrets
+   * is refused (exfiltration), any other file needs approval. `store`: the destination exists to
+   * keep secrets (a GitHub Actions secret), so a secret sent there needs approval instead.
+   */
+  sends(target: Word | string, how: string, options?: { store?: string }): void;
+  /**
    * The word that holds an option's value: the next argument (`-o FILE`), or just the value part
    * of `--output=FILE` / `-oFILE` (never the whole word, whose text starts with the option).
    */

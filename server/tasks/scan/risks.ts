@@ -1,5 +1,7 @@
 import type { CiConfig, Evidence, Risk, Severity } from '../../../protocol/scanReport';
 import type { SecretKind } from '../../audit/redact';
+// Environment files: one rule for the scan and for the command judge, which never sends them off the machine.
+import { ENV_FILE, ENV_TEMPLATE } from '../../exec/knowledge/secretFiles';
 import type { DetectedProject } from './projects';
 import type { FileEntry } from './types';
 import { baseOf } from './types';
@@ -30,9 +32,6 @@ export interface RiskInput {
 
 const MAX_EVIDENCE = 50;
 const SEVERITY_ORDER: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
-
-const ENV_FILE = /^\.env(?:\.[\w.-]+)?$/;
-const ENV_TEMPLATE = /\.(?:example|sample|template|tpl|dist|defaults?|schema)$/i;
 
 const TEST_DIR = /(?:^|\/)(?:test|tests|__tests__|spec|specs|e2e|testing)\//i;
 const TEST_FILE =

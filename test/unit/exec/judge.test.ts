@@ -71,9 +71,9 @@ describe('exec: judge', () => {
     const inSrc = fx.context(policy, { cwd: `${fx.workspace}/src` });
     assert.equal(judgeEdit('../.git/config', inSrc).verdict, 'deny', 'src/../.git/config is .git/config');
     assert.equal(
-      judgeEdit('../.vscode/settings.json', inSrc).verdict,
+      judgeEdit('../.env', inSrc).verdict,
       'ask',
-      'the workspace .vscode folder (asks), not a folder beside the workspace (would be denied)',
+      'the workspace .env (asks), not a file beside the workspace (would be denied)',
     );
     assert.equal(judgeEdit('index.ts', inSrc).verdict, 'allow');
     assert.equal(judgeEdit('../../outside.txt', inSrc).verdict, 'deny', 'outside the workspace');
