@@ -100,17 +100,30 @@ function prompt(
 /** Without a terminal: why the command did not run, and the concrete ways to allow it. */
 async function howToAllow(params: ApprovalParams, options: ApprovalPromptOptions): Promise<string> {
   const check = `navi check -- ${shellQuote(params.command)}`;
-  const lines = [
-    `navi: not run: this command needs approval and there is no terminal to ask on.`,
-    `  ${params.command}`,
-    ...params.reasons.map((r) => `  - ${r}`),
-    'To allow it:',
-    `  - approve it for this run with --yes: navi run --yes -- ${shellQuote(params.command)}`,
-    '    (--yes approves commands that ask; it never runs one that is denied)',
-  ];
+  const origin = params.origin;
+  const lines = origin
+    ? [
+        // The command the person knows first (the profile's `npm test`), then what really runs.
+        `navi: not run: your ${origin.task} command needs approval and there is no terminal to ask on.`,
+        `  ${origin.userCommand}${origin.step ? `  (step ${origin.step.index + 1} of ${origin.step.count}: ${origin.step.text})` : ''}`,
+        `  runs as: ${params.command}`,
+        ...params.reasons.map((r) => `  - ${r}`),
+        'To allow it:',
+        `  - approve it for this run with --yes: navi ${origin.task} --yes`,
+        '    (--yes approves commands that ask; it never runs one that is denied)',
+      ]
+    : [
+        `navi: not run: this command needs approval and there is no terminal to ask on.`,
+        `  ${params.command}`,
+        ...params.reasons.map((r) => `  - ${r}`),
+        'To allow it:',
+        `  - approve it for this run with --yes: navi run --yes -- ${shellQuote(params.command)}`,
+        '    (--yes approves commands that ask; it never runs one that is denied)',
+      ];
   // Asks no policy rule can lift (docs/policy.md, "Hard asks are never lifted").
   const hard = params.rules.some((r) => {
-    const id = DetectorId.safeParse(r.id.replace(/^builtin:/, ''));
+    // `builtin:<detector>` or `builtin:<detector>:<finer rule>`.
+    const id = DetectorId.safeParse(r.id.split(':')[1]);
     return r.layer === 'builtin' && id.success && isHardDetector(id.data);
   });
   if (hard) {

@@ -1,4 +1,4 @@
-import type { ApprovalParams, RuleRef } from '../protocol/approvals';
+import type { ApprovalAddition, ApprovalOrigin, ApprovalParams, RuleRef } from '../protocol/approvals';
 import type { Effect, Verdict } from '../protocol/policy';
 import { describeExpansion, displayWord } from '../protocol/display';
 
@@ -68,18 +68,58 @@ export function formatRules(rules: readonly RuleRef[], s: Styles): string[] {
   return rules.map((r) => `  ${r.id.padEnd(width)}  ${s.dim(r.layer.padEnd(9))}  ${r.justification}`);
 }
 
-/** What the CLI shows before it asks: the command, where, how risky, why and which rules. */
+/** The task whose command an approval is for, in the approval's first line. */
+const TASK_WORDS: Record<ApprovalOrigin['task'], string> = {
+  test: 'your test command',
+  start: 'your start command',
+  fix: 'a check of your project',
+};
+
+/**
+ * What the CLI shows before it asks: the command the person knows (a task's profile command)
+ * or the command itself, where, how risky, why and which rules; for a task's command, then
+ * exactly what runs and what NAVI added to it.
+ */
 export function formatApproval(params: ApprovalParams, s: Styles): string {
   const risk = params.risk === 'high' ? s.red : params.risk === 'medium' ? s.yellow : s.dim;
-  const lines = [
-    `${s.bold(s.yellow('NAVI needs your approval to run:'))}`,
-    `  ${s.bold(params.command)}`,
+  const origin = params.origin;
+  const lines = origin
+    ? [
+        `${s.bold(s.yellow(`NAVI needs your approval to run ${TASK_WORDS[origin.task]}:`))}`,
+        `  ${s.bold(origin.userCommand)}`,
+        ...(origin.step
+          ? [`  ${s.dim(`step ${origin.step.index + 1} of ${origin.step.count}:`)} ${origin.step.text}`]
+          : []),
+      ]
+    : [`${s.bold(s.yellow('NAVI needs your approval to run:'))}`, `  ${s.bold(params.command)}`];
+  lines.push(
     `  ${s.dim('in')} ${params.cwd}   ${s.dim('risk')} ${risk(params.risk)}`,
     '',
     s.bold('Why'),
     ...params.reasons.map((r) => `  - ${r}`),
     ...formatExpansions(params, s),
-  ];
+  );
+  if (origin) lines.push(...formatOrigin(params, origin, s));
   if (params.rules.length) lines.push('', s.bold('Rules'), ...formatRules(params.rules, s));
   return `${lines.join('\n')}\n`;
+}
+
+/** Sign of each kind of addition in the CLI's list. */
+const ADDITION_SIGN: Record<ApprovalAddition['kind'], string> = {
+  argument: '+',
+  program: '~',
+  removed: '-',
+  environment: '$',
+  folder: 'w',
+};
+
+/** Exactly what runs (what is judged and approved), then what NAVI added, each with why. */
+function formatOrigin(params: ApprovalParams, origin: ApprovalOrigin, s: Styles): string[] {
+  const lines = ['', s.bold('Exactly what runs (what you approve)'), `  ${params.runs ?? params.command}`];
+  if (origin.additions.length) {
+    lines.push('', s.bold('What NAVI adds to your command'));
+    for (const a of origin.additions)
+      lines.push(`  ${ADDITION_SIGN[a.kind]} ${a.text}`, `      ${s.dim(a.why)}`);
+  }
+  return lines;
 }

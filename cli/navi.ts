@@ -1,6 +1,7 @@
 import './earlyAgent';
 import { NAVI_VERSION } from '../server/version';
 import { EXIT, UsageError } from './common';
+import { ALLOW_HELP, ALLOW_SUMMARY, allowCommand } from './commands/allow';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
 import { CHECK_HELP, CHECK_SUMMARY, checkCommand } from './commands/check';
 import { LOGIN_HELP, LOGIN_SUMMARY, loginCommand } from './commands/login';
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
     fix: { summary: FIX_SUMMARY, help: FIX_HELP, run: fixCommand },
     receipts: { summary: RECEIPTS_SUMMARY, help: RECEIPTS_HELP, run: receiptsCommand },
     rollback: { summary: ROLLBACK_SUMMARY, help: ROLLBACK_HELP, run: rollbackCommand },
+    allow: { summary: ALLOW_SUMMARY, help: ALLOW_HELP, run: allowCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
     login: { summary: LOGIN_SUMMARY, help: LOGIN_HELP, run: (args) => loginCommand(args) },
     logout: { summary: LOGOUT_SUMMARY, help: LOGOUT_HELP, run: (args) => logoutCommand(args) },

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { Agent } from './client';
 import { readSetting } from './config';
 import { ApprovalController } from './features/approvals';
+import { ApprovalStatusBar } from './features/approvalStatus';
+import { AlwaysAllowFeature } from './features/alwaysAllow';
 import { AuthFeature } from './features/auth';
 import { commandTable } from './features/commands';
 import { OrgSyncFeature } from './features/orgSync';
@@ -21,6 +23,8 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const agent = new Agent(context, log);
   const scans = new ScanController(agent, log);
   const approvals = new ApprovalController(agent, log);
+  const approvalStatus = new ApprovalStatusBar(approvals);
+  const alwaysAllow = new AlwaysAllowFeature(agent, log);
   const output = new CommandOutputHub(agent, log);
   const runs = new RunController(agent, output, log);
   const testing = new TestingFeature(agent, scans, output, log);
@@ -28,14 +32,15 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const sidebar = new SidebarProvider(
     context.extensionUri,
     version,
-    { agent, scans, approvals, runs, testing, fixes },
+    { agent, scans, approvals, alwaysAllow, runs, testing, fixes },
     log,
   );
   const auth = new AuthFeature(context, log);
   // Before agent.start(): it sends the org session after every start, restarts included.
   const orgSync = new OrgSyncFeature(agent, auth, log);
-  const commands = commandTable({ agent, scans, runs, auth, testing, fixes, log });
+  const commands = commandTable({ agent, scans, runs, auth, testing, fixes, approvals, log });
   context.subscriptions.push(agent, output, scans, approvals, runs, testing, fixes, sidebar, auth, orgSync);
+  context.subscriptions.push(approvalStatus, alwaysAllow);
 
   agent.start().then(
     () => {

@@ -186,6 +186,23 @@ export const PolicyChangedData = z
   })
   .strict();
 
+/**
+ * `alwaysAllow.revoked`: a person revoked an "always allow" entry (panel or `navi allow revoke`);
+ * written before the entry is removed, so the command asks again from then on.
+ */
+export const AlwaysAllowRevokedData = z
+  .object({
+    /** The entry's id (12 hex digits, as `navi allow list` shows it). */
+    entryId: z.string().regex(/^[0-9a-f]{12}$/),
+    /** The exact argv the entry allowed (redacted). At most 10,000 words. */
+    argv: z.array(z.string().max(MAX_COMMAND_CHARS)).min(1).max(10_000),
+    /** When the entry was created (ISO-8601 UTC, ms). */
+    createdAt: IsoUtcMs,
+    /** When it would have expired (ISO-8601 UTC, ms). */
+    expiresAt: IsoUtcMs,
+  })
+  .strict();
+
 /** Common to `edit.*` events. */
 const EditRef = {
   /** UUIDv7 the proposer gives the edit; `edit.verdict` repeats it. */
@@ -352,6 +369,7 @@ const DATA = {
   'edit.kept': EditKeptData,
   'edit.rolledBack': EditRolledBackData,
   'receipt.issued': ReceiptIssuedData,
+  'alwaysAllow.revoked': AlwaysAllowRevokedData,
 } as const;
 
 /** Every event type, in the order docs/audit.md lists them. */
@@ -412,6 +430,7 @@ export const EditAppliedEvent = eventOf('edit.applied');
 export const EditKeptEvent = eventOf('edit.kept');
 export const EditRolledBackEvent = eventOf('edit.rolledBack');
 export const ReceiptIssuedEvent = eventOf('receipt.issued');
+export const AlwaysAllowRevokedEvent = eventOf('alwaysAllow.revoked');
 
 /** One line of the audit log. */
 export const AuditEvent = z.discriminatedUnion('type', [
@@ -430,6 +449,7 @@ export const AuditEvent = z.discriminatedUnion('type', [
   EditKeptEvent,
   EditRolledBackEvent,
   ReceiptIssuedEvent,
+  AlwaysAllowRevokedEvent,
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -451,5 +471,6 @@ export const AuditEventInput = z.discriminatedUnion('type', [
   inputOf('edit.kept'),
   inputOf('edit.rolledBack'),
   inputOf('receipt.issued'),
+  inputOf('alwaysAllow.revoked'),
 ]);
 export type AuditEventInput = z.infer<typeof AuditEventInput>;

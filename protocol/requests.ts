@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import { ApprovalDecision, ApprovalParams, ApprovalResult } from './approvals';
+import {
+  AlwaysAllowEntryInfo,
+  AlwaysAllowId,
+  ApprovalDecision,
+  ApprovalParams,
+  ApprovalResult,
+} from './approvals';
 import { Verdict } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
 import {
@@ -145,6 +151,94 @@ export const scanSummary = notification('navi/scanSummary', 'serverToClient', Sc
  * treats an error, a malformed answer or no answer within `timeoutMs` as `deny`.
  */
 export const approval = request('navi/approval', 'serverToClient', ApprovalParams, ApprovalResult);
+
+// ---------------------------------------------------------------------------------------------
+// navi/alwaysAllowList, navi/alwaysAllowRevoke, navi/alwaysAllowChanged
+
+export const AlwaysAllowListParams = z
+  .object({
+    /** The workspace folder whose entries to list, absolute (as the client sends it in `navi/run`). */
+    workspaceRoot: z.string().min(1).max(4096),
+  })
+  .strict();
+export type AlwaysAllowListParams = z.infer<typeof AlwaysAllowListParams>;
+
+export const AlwaysAllowListResult = z.object({
+  workspaceRoot: z.string(),
+  /** The live entries of the workspace, oldest first (expired ones are never listed). */
+  entries: z.array(AlwaysAllowEntryInfo),
+  /** The store file they are kept in (`<stateDir>/always-allow.json`). */
+  file: z.string(),
+});
+export type AlwaysAllowListResult = z.infer<typeof AlwaysAllowListResult>;
+
+/**
+ * Client → server. The "always allow" entries of a workspace: what runs there without asking
+ * because a person chose _Always allow_. Used by the panel's _Always allowed here_ section and
+ * `navi allow list`. Works in Restricted Mode too (it only reads). Errors: -32602.
+ */
+export const alwaysAllowList = request(
+  'navi/alwaysAllowList',
+  'clientToServer',
+  AlwaysAllowListParams,
+  AlwaysAllowListResult,
+);
+
+export const AlwaysAllowRevokeParams = z
+  .object({
+    /** The workspace folder whose entries to revoke, absolute. */
+    workspaceRoot: z.string().min(1).max(4096),
+    /** The entries to revoke (ids from `navi/alwaysAllowList`). Give this or `all`. */
+    ids: z.array(AlwaysAllowId).min(1).max(1000).optional(),
+    /** Revoke every live entry of the workspace. */
+    all: z.literal(true).optional(),
+    /** Who revokes them (the OS user, as for an approval): recorded in the audit event. */
+    by: z.string().min(1).max(200),
+  })
+  .strict()
+  .refine((p) => (p.ids === undefined) !== (p.all === undefined), {
+    message: 'give exactly one of ids or all',
+  });
+export type AlwaysAllowRevokeParams = z.infer<typeof AlwaysAllowRevokeParams>;
+
+export const AlwaysAllowRevokeResult = z.object({
+  /** The entries revoked, each recorded as an `alwaysAllow.revoked` audit event first. */
+  revoked: z.array(AlwaysAllowEntryInfo),
+  /** Ids asked for that are not live entries of the workspace (already revoked, expired, unknown). */
+  notFound: z.array(z.string()),
+});
+export type AlwaysAllowRevokeResult = z.infer<typeof AlwaysAllowRevokeResult>;
+
+/**
+ * Client → server. Revokes "always allow" entries of a workspace: the commands ask again. Each
+ * revocation is written to the audit log (`alwaysAllow.revoked`) before the entry is removed; if
+ * the log cannot record, nothing is removed (41006). Works in Restricted Mode too (revoking
+ * loosens nothing). Errors: -32602, 41006.
+ */
+export const alwaysAllowRevoke = request(
+  'navi/alwaysAllowRevoke',
+  'clientToServer',
+  AlwaysAllowRevokeParams,
+  AlwaysAllowRevokeResult,
+);
+
+export const AlwaysAllowChangedParams = z.object({
+  /** The workspace whose entries changed. */
+  workspaceRoot: z.string(),
+  /** `added` (someone chose _Always allow_) or `revoked`. */
+  change: z.enum(['added', 'revoked']),
+});
+export type AlwaysAllowChangedParams = z.infer<typeof AlwaysAllowChangedParams>;
+
+/**
+ * Server → client. The "always allow" entries of a workspace changed (an approval answered
+ * _Always allow_, or a revocation, from this client or another): the panel lists them again.
+ */
+export const alwaysAllowChanged = notification(
+  'navi/alwaysAllowChanged',
+  'serverToClient',
+  AlwaysAllowChangedParams,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Agent start-up options (LSP `initializationOptions`)
@@ -395,7 +489,12 @@ export const TestProgressParams = z.object({
   steps: z.number().int().positive(),
   /** The step's command as it runs. */
   command: z.string(),
-  /** Milliseconds since the step started. */
+  /**
+   * `starting` (being judged, prepared), `approval` (waiting for a person to approve it) or
+   * `running` (its process has started). Absent: `running`.
+   */
+  phase: z.enum(['starting', 'approval', 'running']).optional(),
+  /** Milliseconds since the step's process started: 0 before, never the time it waited for approval. */
   elapsedMs: z.number().nonnegative(),
   /** The last non-empty output line (redacted, at most 300 characters). */
   lastLine: z.string().max(300),
@@ -599,6 +698,8 @@ export const requests = [
   start,
   stopApp,
   approval,
+  alwaysAllowList,
+  alwaysAllowRevoke,
   orgToken,
   auditUpload,
   fix,
@@ -617,4 +718,5 @@ export const notifications = [
   appStatus,
   orgSession,
   fixProgress,
+  alwaysAllowChanged,
 ] as const;

@@ -98,9 +98,14 @@ export type TestFailure = z.infer<typeof TestFailure>;
 export const TestCaseResult = z.object({
   /**
    * Stable id, the same across runs: `<file relative to the workspace root>::<suite> > <name>`
-   * (`::<name>` when there is no file).
+   * (`::<name>` when there is no file), and `::#<occurrence>` after it for a repeated title.
    */
   id: z.string(),
+  /**
+   * 2 for the second test of the run with the same file and full title, 3 for the third…
+   * (absent for the first): the runner ran and counted each one.
+   */
+  occurrence: z.number().int().min(2).optional(),
   /** Test title without its suites. */
   name: z.string(),
   /** Enclosing suites / describe blocks / classes, outermost first. */

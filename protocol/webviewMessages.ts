@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApprovalDecision, ApprovalParams } from './approvals';
+import { AlwaysAllowEntryInfo, AlwaysAllowId, ApprovalDecision, ApprovalParams } from './approvals';
 import { Effect } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';
 import { AppInfo, ProjectProfile, TestTotals, WorkspaceProfile } from './testing';
@@ -111,6 +111,21 @@ export const HostMessage = z.discriminatedUnion('kind', [
     kind: z.literal('approvalRequested'),
     approval: ApprovalParams.extend({ expiresAt: z.number() }),
   }),
+  /**
+   * Give the keyboard focus to a pending approval's card (`approvalId`, else the oldest): sent by
+   * _NAVI: Show Pending Approvals_ (the status bar item) after it revealed the panel.
+   */
+  z.object({ kind: z.literal('focusApproval'), approvalId: z.string().optional() }),
+  /**
+   * The workspace's "always allow" entries (`navi/alwaysAllowList`), after the panel asked, after
+   * every change (`navi/alwaysAllowChanged`) and agent start; `error` when they could not be listed
+   * or revoked.
+   */
+  z.object({
+    kind: z.literal('alwaysAllowEntries'),
+    entries: z.array(AlwaysAllowEntryInfo),
+    error: z.string().optional(),
+  }),
   /** Whether commands run in the OS sandbox here (after every agent start). */
   z.object({
     kind: z.literal('sandbox'),
@@ -192,6 +207,7 @@ export const HostMessage = z.discriminatedUnion('kind', [
     step: z.number().int().nonnegative(),
     steps: z.number().int().positive(),
     command: z.string(),
+    phase: z.enum(['starting', 'approval', 'running']).optional(),
     elapsedMs: z.number().nonnegative(),
     lastLine: z.string().max(300),
     done: z.number().int().nonnegative().optional(),
@@ -247,6 +263,10 @@ export const PanelMessage = z.discriminatedUnion('kind', [
     approvalId: z.string().min(1).max(100),
     decision: ApprovalDecision,
   }),
+  /** List the workspace's "always allow" entries (the host answers with `alwaysAllowEntries`). */
+  z.object({ kind: z.literal('loadAlwaysAllow') }),
+  /** Revoke one "always allow" entry of the workspace (`navi/alwaysAllowRevoke`; audited). */
+  z.object({ kind: z.literal('revokeAlwaysAllow'), id: AlwaysAllowId }),
   /** Load the project profile (proposed from a scan unless confirmed) and show it. */
   z.object({ kind: z.literal('loadProfile') }),
   /** Confirm the profile as edited in the panel (the host sends `navi/profileSave`). */

@@ -14,7 +14,7 @@ import { ErrorCodes, NaviError } from '../protocol/errors';
 import * as requests from '../protocol/requests';
 import { exportAudit } from './audit/export';
 import { openAuditLog, type AuditLog } from './audit/log';
-import { AlwaysAllowStore } from './exec/alwaysAllow';
+import { AlwaysAllowStore, listAlwaysAllow, revokeAlwaysAllow } from './exec/alwaysAllow';
 import { check, run, type PipelinePorts } from './exec/pipeline';
 import { FilePolicyLoader } from './exec/policyLayers';
 import { pruneCommandLogs } from './exec/logRetention';
@@ -162,12 +162,20 @@ connection.onNotification(requests.orgSession.method, (raw: unknown) => {
 
 handle(connection, log, requests.auditUpload, (params) => org.flush(params.timeoutMs ?? 30_000));
 
+/** The "always allow" store; every change is announced so the panel lists the entries again. */
+function alwaysAllowStore(): AlwaysAllowStore {
+  return new AlwaysAllowStore(path.join(stateDir(), 'always-allow.json'), {
+    onChange: (workspaceRoot, change) =>
+      void connection.sendNotification(requests.alwaysAllowChanged.type, { workspaceRoot, change }),
+  });
+}
+
 function ports(): PipelinePorts {
   return {
     audit: lazyAudit,
     policies: orgPolicies,
     org: org.gate,
-    alwaysAllow: new AlwaysAllowStore(path.join(stateDir(), 'always-allow.json')),
+    alwaysAllow: alwaysAllowStore(),
     sandbox: () => probeSandbox(),
     logDir: path.join(stateDir(), 'logs'),
     approvalTimeoutMs: options.approvalTimeoutMs ?? 5 * 60_000,
@@ -209,6 +217,13 @@ handle(connection, log, requests.scan, (params, ctx) =>
 );
 
 handle(connection, log, requests.check, (params) => check(params, ports()));
+
+handle(connection, log, requests.alwaysAllowList, async (params) =>
+  listAlwaysAllow(params, alwaysAllowStore()),
+);
+handle(connection, log, requests.alwaysAllowRevoke, (params) =>
+  revokeAlwaysAllow(params, { store: alwaysAllowStore(), audit: lazyAudit }),
+);
 
 handle(connection, log, requests.run, (params, ctx) =>
   run(params, ports(), {

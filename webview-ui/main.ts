@@ -3,7 +3,9 @@ import { HostMessage, type AgentState, type PanelMessage } from '../protocol/web
 import { FixHostMessage, type FixPanelMessage } from '../protocol/fixMessages';
 import type { ScanReport, ScanSummary } from '../protocol/scanReport';
 import { button, h } from './dom';
-import { countdown, renderApprovals, type PendingApproval } from './views/approvals';
+import { countdown, focusApproval, renderApprovals, type PendingApproval } from './views/approvals';
+import { createAlwaysAllowView, renderAlwaysAllow } from './views/alwaysAllow';
+import './views/approvals.css';
 import { renderFindings, renderSummary } from './views/report';
 import { renderRuns, updateRunOutput, type RunItem } from './views/runs';
 import { keepFocus } from './views/profile';
@@ -50,6 +52,12 @@ const KEEP_RUNS = 5;
 const testing = createTestingState();
 /** Fix tasks, their fixes and receipts (views/fixes.ts). */
 const fixes = createFixesState();
+/** The workspace's "always allow" entries (views/alwaysAllow.ts). */
+const alwaysAllow = createAlwaysAllowView();
+/** Approvals whose "exactly what runs" disclosure is open. */
+const openApprovalDetails = new Set<string>();
+/** An approval card to give the focus to after the next render (a card was answered from the keyboard). */
+let focusAfterRender: { approvalId?: string } | undefined;
 let initialised = false;
 
 const app = document.getElementById('app')!;
@@ -69,12 +77,16 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // else re-renders the panel.
   const applied = apply(parsed.data);
   if (applied === 'patched') return;
+  if (applied === 'focus') {
+    focusApproval(app, (parsed.data as { approvalId?: string }).approvalId);
+    return;
+  }
   if (applied === 'output' && updateRunOutput(app, model.runs.get((parsed.data as { runId: string }).runId)!))
     return;
   render();
 });
 
-function apply(message: HostMessage): 'output' | 'patched' | void {
+function apply(message: HostMessage): 'output' | 'patched' | 'focus' | void {
   switch (message.kind) {
     case 'init':
       initialised = true;
@@ -113,8 +125,20 @@ function apply(message: HostMessage): 'output' | 'patched' | void {
     case 'approvalRequested':
       model.approvals.set(message.approval.approvalId, message.approval);
       return;
-    case 'approvalResolved':
+    case 'approvalResolved': {
+      // The card that had the focus goes: the next pending one (now at the top) takes it.
+      const card = document.activeElement?.closest<HTMLElement>('[data-testid="approval"]');
+      if (card?.dataset.approvalId === message.approvalId) focusAfterRender = {};
       model.approvals.delete(message.approvalId);
+      openApprovalDetails.delete(message.approvalId);
+      return;
+    }
+    case 'focusApproval':
+      return 'focus';
+    case 'alwaysAllowEntries':
+      alwaysAllow.entries = message.entries;
+      alwaysAllow.error = message.error;
+      alwaysAllow.revoking.clear();
       return;
     case 'sandbox':
       model.sandbox = { available: message.available, ...(message.reason ? { reason: message.reason } : {}) };
@@ -152,9 +176,10 @@ function apply(message: HostMessage): 'output' | 'patched' | void {
 
 function render(): void {
   if (!initialised) return;
-  const approvals = renderApprovals([...model.approvals.values()], (approvalId, decision) =>
-    send({ kind: 'decideApproval', approvalId, decision }),
-  );
+  const approvals = renderApprovals([...model.approvals.values()], {
+    decide: (approvalId, decision) => send({ kind: 'decideApproval', approvalId, decision }),
+    openDetails: openApprovalDetails,
+  });
   const runs = renderRuns([...model.runs.values()], {
     cancel: (runId) => send({ kind: 'cancelRun', runId }),
     runCommand: () => send({ kind: 'runCommand' }),
@@ -162,16 +187,29 @@ function render(): void {
     waiting: new Set([...model.approvals.values()].flatMap((a) => (a.runId ? [a.runId] : []))),
   });
   const children: (HTMLElement | null)[] = [
+    // Pinned first: what waits for the person comes before everything else, in focus order too.
+    approvals,
     agentBanner(),
     trustBanner(),
     sandboxBanner(),
-    approvals,
     renderTesting(testing, { send, trusted: model.trusted, render }),
     renderFixes(fixes, { send, trusted: model.trusted }),
     runs,
+    renderAlwaysAllow(alwaysAllow, {
+      revoke: (id) => {
+        alwaysAllow.revoking.add(id);
+        send({ kind: 'revokeAlwaysAllow', id });
+        render();
+      },
+      reload: () => send({ kind: 'loadAlwaysAllow' }),
+    }),
     ...scanSection(),
   ];
   keepFocus(() => app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null)));
+  if (focusAfterRender) {
+    focusAfterRender = undefined;
+    focusApproval(app);
+  }
 }
 
 function agentBanner(): HTMLElement | null {

@@ -1,10 +1,16 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { ApprovalParams, type ApprovalDecision, type ApprovalResult } from '../../protocol/approvals';
+import {
+  ApprovalParams,
+  approvalTitle,
+  type ApprovalDecision,
+  type ApprovalResult,
+} from '../../protocol/approvals';
 import { approval } from '../../protocol/requests';
 import type { HostMessage } from '../../protocol/webviewMessages';
 import type { Agent } from '../client';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
+import type { PendingSummary } from './approvalSummary';
 
 interface Pending {
   params: ApprovalParams;
@@ -13,17 +19,20 @@ interface Pending {
 }
 
 /**
- * Answers the agent's `navi/approval` requests: shows each pending approval in the sidebar,
- * points to it with a notification when the panel is not visible, and answers `deny` on timeout,
- * in Restricted Mode and when the agent restarts. The agent enforces the same timeout on its side.
+ * Answers the agent's `navi/approval` requests: shows each pending approval pinned at the top of
+ * the sidebar, counts them for the view's badge and the status bar item (approvalStatus.ts), and
+ * answers `deny` on timeout, in Restricted Mode and when the agent restarts. The agent enforces
+ * the same timeout on its side. No notification: VS Code cannot withdraw one once the approval is
+ * answered (in the panel, by timeout), and it would stay behind as noise.
  */
 export class ApprovalController implements vscode.Disposable {
   private readonly pending = new Map<string, Pending>();
   private readonly emitter = new vscode.EventEmitter<HostMessage>();
+  private readonly changed = new vscode.EventEmitter<readonly PendingSummary[]>();
   /** Approval events for the panel. */
   readonly onMessage = this.emitter.event;
-  /** Tells whether the sidebar is visible right now (set by the sidebar provider). */
-  panelVisible: () => boolean = () => false;
+  /** The pending approvals, oldest first, after every change (for the badge and the status bar). */
+  readonly onDidChangePending = this.changed.event;
 
   constructor(
     agent: Agent,
@@ -42,6 +51,25 @@ export class ApprovalController implements vscode.Disposable {
       kind: 'approvalRequested',
       approval: { ...p.params, expiresAt: p.expiresAt },
     }));
+  }
+
+  /** The pending approvals, oldest first. */
+  summaries(): PendingSummary[] {
+    return [...this.pending.values()].map(({ params }) => ({
+      approvalId: params.approvalId,
+      title: approvalTitle(params),
+      risk: params.risk,
+    }));
+  }
+
+  /**
+   * _NAVI: Show Pending Approvals_ (the status bar item): reveals the panel and gives the oldest
+   * pending approval the keyboard focus, so Y / A / N answer it at once.
+   */
+  async showPending(): Promise<void> {
+    await vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
+    const oldest = this.pending.keys().next();
+    this.emitter.fire({ kind: 'focusApproval', ...(oldest.done ? {} : { approvalId: oldest.value }) });
   }
 
   /** The user's decision, from the panel. */
@@ -78,18 +106,10 @@ export class ApprovalController implements vscode.Disposable {
         },
       });
       this.emitter.fire({ kind: 'approvalRequested', approval: { ...params, expiresAt } });
-      this.log.info(`Waiting for approval: ${params.command} (${params.reasons.join('; ')})`);
-      if (!this.panelVisible()) void this.notify(params);
+      this.changed.fire(this.summaries());
+      const known = params.origin ? `${params.origin.userCommand} → ` : '';
+      this.log.info(`Waiting for approval: ${known}${params.command} (${params.reasons.join('; ')})`);
     });
-  }
-
-  private async notify(params: ApprovalParams): Promise<void> {
-    const short = params.command.length > 80 ? `${params.command.slice(0, 77)}…` : params.command;
-    const choice = await vscode.window.showWarningMessage(
-      `NAVI needs your approval to run: ${short}`,
-      'Review',
-    );
-    if (choice === 'Review') await vscode.commands.executeCommand(`${SIDEBAR_VIEW_ID}.focus`);
   }
 
   private settle(approvalId: string, decision: ApprovalDecision, by: string): void {
@@ -99,6 +119,7 @@ export class ApprovalController implements vscode.Disposable {
     entry.settle({ decision, by });
     this.log.info(`Approval ${approvalId}: ${decision} (by ${by})`);
     this.emitter.fire({ kind: 'approvalResolved', approvalId, decision, by });
+    this.changed.fire(this.summaries());
   }
 
   private settleAll(decision: ApprovalDecision, by: string): void {
@@ -108,6 +129,7 @@ export class ApprovalController implements vscode.Disposable {
   dispose(): void {
     this.settleAll('deny', 'shutdown');
     this.emitter.dispose();
+    this.changed.dispose();
   }
 }
 

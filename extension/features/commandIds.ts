@@ -18,5 +18,6 @@ export const COMMAND_IDS = [
   'navi.editProfile',
   'navi.fixProblems',
   'navi.setModelApiKey',
+  'navi.showApprovals',
 ] as const;
 export type CommandId = (typeof COMMAND_IDS)[number];

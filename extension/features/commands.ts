@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ScanReport } from '../../protocol/scanReport';
 import type { Agent } from '../client';
+import type { ApprovalController } from './approvals';
 import { exportAuditTrail } from './auditExport';
 import type { AuthFeature } from './auth';
 import type { CommandId } from './commandIds';
@@ -17,6 +18,7 @@ export interface CommandDeps {
   auth: AuthFeature;
   testing: TestingFeature;
   fixes: FixFeature;
+  approvals: ApprovalController;
   log: vscode.LogOutputChannel;
 }
 
@@ -48,6 +50,8 @@ export function commandTable(deps: CommandDeps): Record<CommandId, (...args: unk
     ...deps.testing.commands(),
     /** Fix Problems, Set Model API Key (features/fix/fixFeature.ts). */
     ...deps.fixes.commands(),
+    /** Reveals the panel with the oldest pending approval focused (the status bar item runs it). */
+    'navi.showApprovals': () => deps.approvals.showPending(),
     'navi.restartAgent': async () => {
       try {
         await deps.agent.restart();

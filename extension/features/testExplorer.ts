@@ -7,6 +7,7 @@ import {
   IGNORED_TEST_DIRS,
   buildTree,
   describeScope,
+  describeTotals,
   failureLocation,
   fileNodeId,
   relativePath,
@@ -20,18 +21,33 @@ import type { CommandOutputHub } from './commandOutput';
 /** Test files listed per project before any run. */
 const MAX_DISCOVERED_FILES = 2000;
 
+/** A NAVI run the Test Explorer shows; its TestRun exists once the tests' process started. */
+interface ExplorerRun {
+  request: vscode.TestRunRequest;
+  name: string;
+  persist: boolean;
+  /** The items the run covers (everything for a whole run), marked started with the TestRun. */
+  scope: () => vscode.TestItem[];
+  run?: vscode.TestRun;
+  started: vscode.TestItem[];
+  cancel?: vscode.Disposable;
+}
+
 /**
  * NAVI's tests in VS Code's Test Explorer: a `TestController` ('navi') with one item per test
- * file (found from the profile's projects, then filled from each run's results) → suites → tests.
+ * file (found from the profile's projects, then filled from each run's results) → suites → tests,
+ * one item per test the runner ran (a repeated title too: its id ends in `::#2`, shown as `#2`).
  * Its run profile re-runs everything, a file or single tests through `navi/test`, and every NAVI
  * test run — from the palette and the panel too — shows up as a TestRun with passed, failed (a
- * message at the failure, with the diff when the runner gives expected and actual) and skipped.
+ * message at the failure, with the diff when the runner gives expected and actual) and skipped,
+ * each with the runner's duration. The TestRun begins when the tests' process starts, never while
+ * the command waits for an approval, so the run's time in the Test Explorer is the tests' time.
  */
 export class TestExplorer implements vscode.Disposable {
   private readonly controller = vscode.tests.createTestController('navi', 'NAVI');
   /** Every item by id (file:…, suite:…, test ids), for results and selections. */
   private readonly items = new Map<string, vscode.TestItem>();
-  private readonly runs = new Map<string, { run: vscode.TestRun; started: vscode.TestItem[] }>();
+  private readonly runs = new Map<string, ExplorerRun>();
   private readonly disposables: vscode.Disposable[] = [this.controller];
 
   constructor(
@@ -52,9 +68,12 @@ export class TestExplorer implements vscode.Disposable {
     };
     this.disposables.push(
       tests.onDidStart((e) => this.started(e)),
+      tests.onMessage((m) => {
+        if (m.kind === 'testProgress' && (m.phase ?? 'running') === 'running') this.begin(m.runId);
+      }),
       tests.onDidFinish((e) => this.finished(e)),
       // The runners' own output, live, in the Test Results view.
-      output.onOutput((o) => this.runs.get(o.runId)?.run.appendOutput(crlf(o.chunk))),
+      output.onOutput((o) => this.runs.get(o.runId)?.run?.appendOutput(crlf(o.chunk))),
       profiles.onDidChange((p) => void this.discover(p)),
     );
   }
@@ -93,7 +112,13 @@ export class TestExplorer implements vscode.Disposable {
     return item;
   }
 
-  private async runHandler(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+  /**
+   * Runs what the Test Explorer asks for. It returns once the run is handed to NAVI: VS Code's own
+   * run for the request would count the time the command waits for an approval, so NAVI's TestRun
+   * (a request of its own, for the same items) begins with the tests' process instead.
+   */
+  private runHandler(request: vscode.TestRunRequest, token: vscode.CancellationToken): void {
+    if (token.isCancellationRequested) return;
     const include = request.include ?? [];
     let selection = selectionToRequest(include.map((item) => toNode(item)));
     // Excluded items (hidden or filtered out in the Test Explorer): run the rest by name.
@@ -108,41 +133,63 @@ export class TestExplorer implements vscode.Disposable {
       if (!files.length && !testIds.length) return;
     }
     const runId = randomUUID();
-    const run = this.controller.createTestRun(request, `NAVI: ${describeScope(selection)}`, true);
-    const started = include.length ? [...include] : [...collection(this.controller.items)];
-    for (const item of started) markStarted(run, item);
-    this.runs.set(runId, { run, started });
-    try {
-      await this.tests.run({ runId, ...selection, token });
-    } finally {
-      // Nothing was sent (Restricted Mode, another run, no folder): end the run empty.
-      const left = this.runs.get(runId);
-      if (left) {
-        this.runs.delete(runId);
-        left.run.end();
-      }
-    }
+    this.runs.set(runId, {
+      request: new vscode.TestRunRequest(request.include, request.exclude, request.profile),
+      name: `NAVI: ${describeScope(selection)}`,
+      persist: true,
+      scope: () => (include.length ? [...include] : [...collection(this.controller.items)]),
+      started: [],
+    });
+    // Nothing was sent (Restricted Mode, another run, no folder): forget the run.
+    void this.tests.run({ runId, ...selection }).finally(() => this.forget(runId));
   }
 
   /** A run from the palette or the panel: show it in the Test Explorer too. */
   private started(e: TestRunEvent): void {
     if (this.runs.has(e.runId)) return;
-    const run = this.controller.createTestRun(
-      new vscode.TestRunRequest(),
-      `NAVI: ${describeScope(e.request)}`,
-      false,
-    );
-    const started =
-      e.request.files?.length || e.request.testIds?.length ? [] : [...collection(this.controller.items)];
-    for (const item of started) markStarted(run, item);
-    this.runs.set(e.runId, { run, started });
+    this.runs.set(e.runId, {
+      request: new vscode.TestRunRequest(),
+      name: `NAVI: ${describeScope(e.request)}`,
+      persist: false,
+      scope: () =>
+        e.request.files?.length || e.request.testIds?.length ? [] : [...collection(this.controller.items)],
+      started: [],
+    });
+  }
+
+  /** The tests' process started: the TestRun begins now (once per run, at its first step). */
+  private begin(runId: string): vscode.TestRun | undefined {
+    const entry = this.runs.get(runId);
+    if (!entry) return undefined;
+    if (entry.run) return entry.run;
+    const run = this.controller.createTestRun(entry.request, entry.name, entry.persist);
+    entry.run = run;
+    entry.started = entry.scope();
+    for (const item of entry.started) markStarted(run, item);
+    // Cancel in the Test Explorer (or the Test Results view) stops NAVI's run.
+    entry.cancel = run.token.onCancellationRequested(() => this.tests.cancel(runId));
+    return run;
+  }
+
+  /** A run that ended without a result (nothing ran, or it failed): end its TestRun, if any. */
+  private forget(runId: string): void {
+    const entry = this.runs.get(runId);
+    if (!entry) return;
+    this.runs.delete(runId);
+    entry.cancel?.dispose();
+    entry.run?.end();
   }
 
   private finished(e: TestRunEvent): void {
     const entry = this.runs.get(e.runId);
     if (!entry) return;
+    // A run whose process never started (denied, no command) still shows why its tests did not run.
+    const failedToStart = e.result?.steps.some((s) => s.status === 'error' || s.status === 'denied');
+    const run = entry.run ?? (failedToStart ? this.begin(e.runId) : undefined);
     this.runs.delete(e.runId);
-    const { run, started } = entry;
+    entry.cancel?.dispose();
+    if (!run) return;
+    const { started } = entry;
     const reported = new Set<string>();
     if (e.result) {
       const whole = !e.request.files?.length && !e.request.testIds?.length;
@@ -163,6 +210,8 @@ export class TestExplorer implements vscode.Disposable {
         if (stepError) run.errored(leaf, new vscode.TestMessage(stepError.message));
         else run.skipped(leaf);
       }
+      // The runner's own counts and the tests' time (from their process start), as the panel says.
+      run.appendOutput(crlf(`\nNAVI: ${describeTotals(e.result.totals)}\n`));
     } else {
       for (const leaf of started.flatMap(leaves)) run.skipped(leaf);
     }
@@ -200,6 +249,7 @@ export class TestExplorer implements vscode.Disposable {
         parent.add(item);
       }
       this.items.set(node.id, item);
+      if (node.description !== undefined) item.description = node.description;
       if (node.kind === 'test' && node.line)
         item.range = new vscode.Range(node.line - 1, 0, node.line - 1, 0);
       if (whole) {
@@ -218,7 +268,10 @@ export class TestExplorer implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const { run } of this.runs.values()) run.end();
+    for (const { run, cancel } of this.runs.values()) {
+      cancel?.dispose();
+      run?.end();
+    }
     this.runs.clear();
     for (const d of this.disposables) d.dispose();
   }

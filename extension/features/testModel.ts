@@ -52,9 +52,14 @@ function samePath(a: string, b: string): boolean {
   return path.resolve(a) === path.resolve(b);
 }
 
-/** Full title for people: `suite › inner › name` (test ids join with ` > `). */
-export function fullTitle(test: Pick<TestCaseResult, 'suite' | 'name'>): string {
-  return [...test.suite, test.name].join(' › ');
+/** Full title for people: `suite › inner › name`, and `#2` for a repeated one (test ids join with ` > `). */
+export function fullTitle(test: Pick<TestCaseResult, 'suite' | 'name' | 'occurrence'>): string {
+  return [...test.suite, nameOf(test)].join(' › ');
+}
+
+/** The test's title, with `#2` for the second test of its file with the same full title. */
+function nameOf(test: Pick<TestCaseResult, 'name' | 'occurrence'>): string {
+  return test.occurrence ? `${test.name} #${test.occurrence}` : test.name;
 }
 
 /** The panel's bounded summary of a run. */
@@ -82,7 +87,7 @@ export function summarizeRun(result: TestRunResult, root: string): TestRunSummar
       const where = failureLocation(t);
       return {
         id: t.id,
-        name: t.name,
+        name: nameOf(t),
         suite: t.suite,
         ...(where ? { file: relativePath(root, where.file), line: where.line } : {}),
         message: cut(t.failure?.message || 'Failed.', MAX_PANEL_MESSAGE),
@@ -116,6 +121,8 @@ export interface TreeNode {
   id: string;
   kind: 'file' | 'suite' | 'test';
   label: string;
+  /** Beside the label: `#2` for the second test of a file with the same full title. */
+  description?: string;
   /** Absolute file, when known. */
   file?: string;
   /** 1-based line of the test (tests only). */
@@ -161,6 +168,7 @@ export function buildTree(tests: readonly TestCaseResult[], root: string): TreeN
         id: t.id,
         kind: 'test',
         label: t.name,
+        ...(t.occurrence ? { description: `#${t.occurrence}` } : {}),
         ...(t.file ? { file: t.file } : {}),
         ...(t.line ? { line: t.line } : {}),
         children: [],
@@ -211,6 +219,23 @@ export function describeTotals(totals: TestRunResult['totals']): string {
   if (totals.skipped) parts.push(`${totals.skipped} skipped`);
   if (totals.todo) parts.push(`${totals.todo} todo`);
   return `${parts.join(', ')} in ${formatDuration(totals.durationMs)}`;
+}
+
+/**
+ * The running step for the status bar: "step 2/3, 4.1 s, 12 tests done", or "waiting for
+ * approval" — the clock shows the tests' own time, which starts with their process.
+ */
+export function describeProgress(p: {
+  step: number;
+  steps: number;
+  phase?: 'starting' | 'approval' | 'running';
+  elapsedMs: number;
+  done?: number;
+}): string {
+  const step = p.steps > 1 ? `step ${p.step + 1}/${p.steps}, ` : '';
+  if (p.phase === 'approval') return `${step}waiting for approval`;
+  if (p.phase === 'starting') return `${step}starting`;
+  return `${step}${formatDuration(p.elapsedMs)}${p.done !== undefined ? `, ${plural(p.done, 'test')} done` : ''}`;
 }
 
 export function formatDuration(ms: number): string {

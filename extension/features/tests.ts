@@ -9,7 +9,7 @@ import type { Agent } from '../client';
 import { readSetting } from '../config';
 import { SIDEBAR_VIEW_ID } from '../webview/viewIds';
 import { workspaceRoot, type ProfileController } from './profile';
-import { describeScope, describeTotals, formatDuration, plural, summarizeRun } from './testModel';
+import { describeProgress, describeScope, describeTotals, plural, summarizeRun } from './testModel';
 
 /** What to run: a project of the profile, and only some files or tests (Test Explorer). */
 export interface TestRunOptions {
@@ -174,9 +174,7 @@ export class TestRunController implements vscode.Disposable {
     const running = this.running;
     if (!running || running.runId !== p.runId) return;
     running.progress = { kind: 'testProgress', ...p };
-    running.report?.(
-      `${p.steps > 1 ? `step ${p.step + 1}/${p.steps}, ` : ''}${formatDuration(p.elapsedMs)}${p.done !== undefined ? `, ${plural(p.done, 'test')} done` : ''}`,
-    );
+    running.report?.(describeProgress(p));
     this.emitter.fire(running.progress);
   }
 

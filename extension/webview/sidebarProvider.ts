@@ -4,6 +4,8 @@ import { PanelMessage, type HostMessage } from '../../protocol/webviewMessages';
 import type { Agent } from '../client';
 import type { AgentInfoResult } from '../../protocol/requests';
 import type { ApprovalController } from '../features/approvals';
+import type { AlwaysAllowFeature } from '../features/alwaysAllow';
+import { pendingIndicator, type PendingSummary } from '../features/approvalSummary';
 import type { RunController } from '../features/runs';
 import type { ScanController } from '../features/scan';
 import type { TestingFeature } from '../features/testing';
@@ -18,11 +20,16 @@ import { panelHtml } from './html';
 export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private ready = false;
+  /** The view was hidden since the panel last said `ready`: its page may be loading again. */
+  private hiddenSinceReady = false;
+  /** An approval to focus once the panel says `ready` again (a message sent meanwhile is lost). */
+  private focusOnReady: Extract<HostMessage, { kind: 'focusApproval' }> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   private readonly agent: Agent;
   private readonly scans: ScanController;
   private readonly approvals: ApprovalController;
+  private readonly alwaysAllow: AlwaysAllowFeature;
   private readonly runs: RunController;
   private readonly testing: TestingFeature;
   private readonly fixes: FixFeature;
@@ -34,6 +41,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       agent: Agent;
       scans: ScanController;
       approvals: ApprovalController;
+      alwaysAllow: AlwaysAllowFeature;
       runs: RunController;
       testing: TestingFeature;
       fixes: FixFeature;
@@ -44,14 +52,16 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       agent: this.agent,
       scans: this.scans,
       approvals: this.approvals,
+      alwaysAllow: this.alwaysAllow,
       runs: this.runs,
       testing: this.testing,
       fixes: this.fixes,
     } = parts);
-    this.approvals.panelVisible = () => this.view?.visible === true && this.ready;
     this.disposables.push(
       this.scans.onMessage((m) => this.post(m)),
       this.approvals.onMessage((m) => this.post(m)),
+      this.approvals.onDidChangePending((pending) => this.showBadge(pending)),
+      this.alwaysAllow.onMessage((m) => this.post(m)),
       this.runs.onMessage((m) => this.post(m)),
       this.testing.onMessage((m) => this.post(m)),
       this.fixes.onMessage((m) => this.post(m)),
@@ -70,14 +80,29 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
     };
     view.webview.html = panelHtml(view.webview, this.extensionUri);
+    this.showBadge(this.approvals.summaries());
     const sub = view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
+    // A hidden view's page goes (no retainContextWhenHidden) and says `ready` again when shown.
+    const visibility = view.onDidChangeVisibility(() => {
+      if (!view.visible) this.hiddenSinceReady = true;
+    });
     view.onDidDispose(() => {
       sub.dispose();
+      visibility.dispose();
       if (this.view === view) this.view = undefined;
     });
   }
 
+  /** The count of pending approvals on the view (and so on NAVI's activity bar entry). */
+  private showBadge(pending: readonly PendingSummary[]): void {
+    if (!this.view) return;
+    const shown = pendingIndicator(pending);
+    this.view.badge = shown ? { value: shown.count, tooltip: shown.tooltip } : undefined;
+  }
+
   private post(message: HostMessage | FixHostMessage): void {
+    if (message.kind === 'focusApproval' && (!this.ready || this.hiddenSinceReady))
+      this.focusOnReady = message;
     if (!this.view || !this.ready) return; // replayed when the panel says `ready`
     void this.view.webview.postMessage(message);
   }
@@ -100,6 +125,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     switch (message.kind) {
       case 'ready': {
         this.ready = true;
+        this.hiddenSinceReady = false;
         const folders = vscode.workspace.workspaceFolders ?? [];
         this.post({
           kind: 'init',
@@ -116,11 +142,21 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           ...this.runs.replay(),
           ...this.testing.replay(),
           ...this.fixes.replay(),
+          ...this.alwaysAllow.replay(),
           ...this.approvals.replay(),
         ])
           this.post(m);
+        if (this.focusOnReady) this.post(this.focusOnReady);
+        this.focusOnReady = undefined;
+        void this.alwaysAllow.refresh();
         return;
       }
+      case 'loadAlwaysAllow':
+        await this.alwaysAllow.refresh();
+        return;
+      case 'revokeAlwaysAllow':
+        await this.alwaysAllow.revoke(message.id);
+        return;
       case 'runCommand':
         await vscode.commands.executeCommand('navi.runCommand');
         return;

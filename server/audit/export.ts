@@ -171,6 +171,8 @@ function summary(event: AuditEvent): string {
       }`;
     case 'receipt.issued':
       return `receipt ${event.data.receiptId} (${event.data.result}) for ${event.data.fixId}: ${event.data.paths.join(', ')}`;
+    case 'alwaysAllow.revoked':
+      return `revoked always allow ${event.data.entryId}: ${event.data.argv.join(' ')}`;
     case 'task.started':
       return `${event.data.task} started in ${event.data.project}: ${event.data.command}`;
     case 'task.finished': {

@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import type { ApprovalParams, ApprovalResult } from '../../protocol/approvals';
+import {
+  originLabel,
+  type ApprovalOrigin,
+  type ApprovalParams,
+  type ApprovalResult,
+} from '../../protocol/approvals';
 import type { AuditActor, CommandDecisionData } from '../../protocol/audit';
 import { ErrorCodes, NaviError } from '../../protocol/errors';
 import type { Verdict } from '../../protocol/policy';
@@ -51,6 +56,11 @@ export interface PipelineContext {
   signal: AbortSignal;
   onOutput?: (chunk: string, stream: OutputStream) => void | Promise<void>;
   /**
+   * Called once the command's process has started: after the verdict, any approval and the audit
+   * record. What people see timed (a test run's elapsed time) counts from here, never the wait.
+   */
+  onStart?: () => void;
+  /**
    * For NAVI's own tasks, never from a client: keep the host network (a started app must be
    * reachable from the browser), variables NAVI sets (reporter options), folders outside the
    * workspace the command may write (report files).
@@ -61,6 +71,8 @@ export interface PipelineContext {
     writableDirs?: string[];
     /** Kept between runs (RunRequest.cacheDir). */
     cacheDir?: string;
+    /** The command the person knows and what the task added to it, shown with an approval. */
+    origin?: ApprovalOrigin;
   };
 }
 
@@ -194,6 +206,7 @@ export async function run(
           risk: verdict.risk,
           canAlwaysAllow,
           timeoutMs: ports.approvalTimeoutMs,
+          ...(ctx.task?.origin ? { origin: ctx.task.origin } : {}),
         },
         ctx.signal,
       );
@@ -219,7 +232,13 @@ export async function run(
     }
     let expiresAt: string | undefined;
     if (answer.decision === 'alwaysAllow' && single) {
-      const entry = ports.alwaysAllow.add({ workspace, argv: single.argv, by: answer.by });
+      const origin = ctx.task?.origin;
+      const entry = ports.alwaysAllow.add({
+        workspace,
+        argv: single.argv,
+        by: answer.by,
+        ...(origin ? { label: originLabel(origin) } : {}),
+      });
       expiresAt = new Date(entry.expiresAt).toISOString();
     }
     await record({
@@ -276,7 +295,7 @@ export async function run(
       ...(ctx.task?.writableDirs ? { writableDirs: ctx.task.writableDirs } : {}),
       ...(ctx.task?.cacheDir ? { cacheDir: ctx.task.cacheDir } : {}),
     },
-    { signal: ctx.signal, onOutput: ctx.onOutput, ready: judged },
+    { signal: ctx.signal, onOutput: ctx.onOutput, ready: judged, onStart: ctx.onStart },
   );
   await record({
     type: 'command.executed',

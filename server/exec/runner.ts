@@ -89,6 +89,8 @@ export interface RunContext {
    * sandbox is prepared); if it rejects, nothing starts and runCommand rejects with its error.
    */
   ready?: Promise<unknown>;
+  /** Called once the process has started; `durationMs` counts from here. */
+  onStart?: () => void;
 }
 
 export interface RunResult {
@@ -383,7 +385,7 @@ async function execute(x: Execution): Promise<RunResult> {
   const log = fs.createWriteStream(x.logFile, { flags: 'wx', mode: 0o600, highWaterMark: LOG_BUFFER });
   const logOpened = once(log, 'open');
   const summary = new HeadTailBuffer(x.keep);
-  const started = performance.now();
+  let started = performance.now();
   const result = (partial: Pick<RunResult, 'exitCode' | 'signal' | 'timedOut' | 'cancelled'>): RunResult => ({
     ...partial,
     durationMs: Math.round(performance.now() - started),
@@ -472,6 +474,8 @@ async function execute(x: Execution): Promise<RunResult> {
     throw new Error(`Could not start ${x.file}: ${spawnError?.message ?? 'no process id'}`);
   }
   const pgid = child.pid;
+  started = performance.now();
+  ctx.onStart?.();
 
   // --- stopping -------------------------------------------------------------------------------
   let innerPid: number | undefined; // the sandbox's PID 1 (host PID); its group is the command's

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FixResult, ReceiptsResult, RollbackResult } from '../../protocol/fix';
 import { startAnthropicServer, startOpenAiServer, type ModelServer } from '../fixtures/modelServers';
-import { REPO, requireBuild, requireSandbox, runCli, tempDir, writeFiles } from './helpers';
+import { copyNpmTool, requireBuild, requireSandbox, runCli, tempDir, writeFiles } from './helpers';
 
 /**
  * `navi fix`, `navi receipts` and `navi rollback` as a user runs them: the real CLI and agent, the
@@ -19,54 +19,11 @@ const git = (cwd: string, ...args: string[]) =>
     encoding: 'utf8',
   }).trim();
 
-/**
- * Copies an npm package from NAVI's own node_modules into `root`'s, with every package it needs
- * (resolved as Node does: its own node_modules first, then the hoisted ones). Copies, not links:
- * the sandbox shows a command only the workspace and the system, so a link into a clone under
- * /tmp would point at nothing there.
- */
-function copyPackage(root: string, name: string): void {
-  const top = path.join(REPO, 'node_modules');
-  const seen = new Set<string>();
-  const visit = (dir: string) => {
-    if (seen.has(dir)) return;
-    seen.add(dir);
-    if (path.dirname(dir) === top || path.dirname(path.dirname(dir)) === top) {
-      const to = path.join(root, 'node_modules', path.relative(top, dir));
-      if (!fs.existsSync(to)) fs.cpSync(dir, to, { recursive: true, dereference: true });
-    }
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
-    for (const dep of Object.keys(pkg.dependencies ?? {})) {
-      // Node's lookup: dir/node_modules, then each enclosing package's, then the hoisted one.
-      const candidates: string[] = [];
-      for (let at = dir; at.length > top.length; at = path.dirname(at))
-        if (path.basename(at) !== 'node_modules') candidates.push(path.join(at, 'node_modules', dep));
-      candidates.push(path.join(top, dep));
-      const found = candidates.find((c) => fs.existsSync(path.join(c, 'package.json')));
-      if (found) visit(found);
-    }
-  };
-  visit(path.join(top, name));
-}
-
 /** A git repository with these files committed; `tools` are npm packages from NAVI's own node_modules. */
 function repository(files: Record<string, string>, tools: string[] = []): string {
   const root = tempDir('fix');
   writeFiles(root, { ...files, '.gitignore': 'node_modules\n__pycache__\n' });
-  for (const tool of tools) {
-    copyPackage(root, tool);
-    fs.mkdirSync(path.join(root, 'node_modules', '.bin'), { recursive: true });
-    const pkg = JSON.parse(
-      fs.readFileSync(path.join(REPO, 'node_modules', tool, 'package.json'), 'utf8'),
-    ) as {
-      bin: Record<string, string> | string;
-    };
-    const bins = typeof pkg.bin === 'string' ? { [tool]: pkg.bin } : pkg.bin;
-    for (const [name, rel] of Object.entries(bins))
-      fs.symlinkSync(path.join('..', tool, rel), path.join(root, 'node_modules', '.bin', name));
-  }
+  for (const tool of tools) copyNpmTool(root, tool);
   git(root, 'init', '-q', '-b', 'main');
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'init');

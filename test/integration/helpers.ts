@@ -71,3 +71,42 @@ export async function requireSandbox(suite: Mocha.Context): Promise<void> {
   console.warn(`      skipping: ${message}`);
   suite.skip();
 }
+
+/**
+ * Copies an npm tool from NAVI's own node_modules into `root`'s, with every package it needs
+ * (resolved as Node does: its own node_modules first, then the hoisted ones), and links its
+ * commands into `node_modules/.bin`. Copies, not links: the sandbox shows a command only the
+ * workspace and the system, so a link into a clone under /tmp would point at nothing there.
+ */
+export function copyNpmTool(root: string, tool: string): void {
+  const top = path.join(REPO, 'node_modules');
+  const seen = new Set<string>();
+  const visit = (dir: string) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    if (path.dirname(dir) === top || path.dirname(path.dirname(dir)) === top) {
+      const to = path.join(root, 'node_modules', path.relative(top, dir));
+      if (!fs.existsSync(to)) fs.cpSync(dir, to, { recursive: true, dereference: true });
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      // Node's lookup: dir/node_modules, then each enclosing package's, then the hoisted one.
+      const candidates: string[] = [];
+      for (let at = dir; at.length > top.length; at = path.dirname(at))
+        if (path.basename(at) !== 'node_modules') candidates.push(path.join(at, 'node_modules', dep));
+      candidates.push(path.join(top, dep));
+      const found = candidates.find((c) => fs.existsSync(path.join(c, 'package.json')));
+      if (found) visit(found);
+    }
+  };
+  visit(path.join(top, tool));
+  fs.mkdirSync(path.join(root, 'node_modules', '.bin'), { recursive: true });
+  const pkg = JSON.parse(fs.readFileSync(path.join(top, tool, 'package.json'), 'utf8')) as {
+    bin: Record<string, string> | string;
+  };
+  const bins = typeof pkg.bin === 'string' ? { [tool]: pkg.bin } : pkg.bin;
+  for (const [name, rel] of Object.entries(bins))
+    fs.symlinkSync(path.join('..', tool, rel), path.join(root, 'node_modules', '.bin', name));
+}

@@ -179,16 +179,7 @@ function renderProgress(t: TestView, send: TestingActions['send']): HTMLElement 
       h('span', { className: 'spinner', 'aria-hidden': 'true' }),
       h('strong', {}, `Running ${t.started.scope}`),
       h('span', { className: 'muted', testid: 'test-step' }, stepText(p)),
-      h(
-        'span',
-        {
-          className: 'muted elapsed',
-          testid: 'test-elapsed',
-          'data-elapsed-base': String(p?.elapsedMs ?? 0),
-          'data-elapsed-at': String(t.progressAt),
-        },
-        clock(p?.elapsedMs ?? 0),
-      ),
+      elapsedOf(t),
       h('span', { className: 'spacer' }),
       button('Stop', () => send({ kind: 'cancelTests', runId: t.started.runId }), {
         className: 'secondary',
@@ -217,13 +208,34 @@ function patchProgress(t: TestView): boolean {
   set('test-step', stepText(t.progress));
   set('test-command', t.progress.command);
   set('test-last-line', t.progress.lastLine || ' ');
-  const elapsed = card.querySelector<HTMLElement>('[data-testid="test-elapsed"]');
-  if (elapsed) {
-    elapsed.dataset.elapsedBase = String(t.progress.elapsedMs);
-    elapsed.dataset.elapsedAt = String(t.progressAt);
-    elapsed.textContent = clock(t.progress.elapsedMs);
-  }
+  card.querySelector('[data-testid="test-elapsed"]')?.replaceWith(elapsedOf(t));
   return true;
+}
+
+/**
+ * The run's clock: the tests' own time, ticking only while their process runs; while the step
+ * waits for an approval (or is being prepared) it says so instead of counting.
+ */
+function elapsedOf(t: TestView): HTMLElement {
+  const p = t.progress;
+  const phase = p ? (p.phase ?? 'running') : 'starting';
+  if (phase !== 'running')
+    return h(
+      'span',
+      { className: 'muted elapsed', testid: 'test-elapsed', 'data-phase': phase },
+      phase === 'approval' ? 'waiting for approval' : 'starting…',
+    );
+  return h(
+    'span',
+    {
+      className: 'muted elapsed',
+      testid: 'test-elapsed',
+      'data-phase': phase,
+      'data-elapsed-base': String(p?.elapsedMs ?? 0),
+      'data-elapsed-at': String(t.progressAt),
+    },
+    clock(p?.elapsedMs ?? 0),
+  );
 }
 
 function stepText(p: Msg<'testProgress'> | undefined): string {

@@ -19,6 +19,8 @@ import { localBin, planSteps, stepText, type PlannedStep } from './plan';
 import { emptyTotals, expandReportGlobs } from './runners/common';
 import { goTestHumanOutput } from './runners/goTest';
 import type { RunnerAdapter } from './runners/types';
+import { stepOrigin } from './approvalOrigin';
+import { distinctTestIds, testIdParts } from './testIds';
 
 /**
  * A test run: the profile's test command, split into its steps (plan.ts), each run through the
@@ -143,15 +145,14 @@ interface StepSelection {
   testNames?: string[];
 }
 
-/** Test ids → files and full names (`<file>::<suite> > <name>` → `<suite> > <name>`, see TestCaseResult.id). */
+/** Test ids → files and full names (`<file>::<suite> > <name>` → `<suite> > <name>`, see testIds.ts). */
 function selectionOfIds(ids: readonly string[], root: string): StepSelection {
   const files = new Set<string>();
   const names = new Set<string>();
   for (const id of ids) {
-    const at = id.indexOf('::');
-    const file = at > 0 ? id.slice(0, at) : '';
+    const { file, fullName } = testIdParts(id);
     if (file) files.add(path.resolve(root, file));
-    names.add(id.slice(at + 2));
+    names.add(fullName);
   }
   return { files: [...files], testNames: [...names] };
 }
@@ -287,7 +288,8 @@ export async function runTests(
     status,
     totals,
     steps,
-    tests,
+    // The runners count every test they ran, a repeated title too: so does every view of the run.
+    tests: distinctTestIds(tests),
     ...(affected ? { affected } : {}),
     startedAt: startedAt.toISOString(),
   };
@@ -351,6 +353,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
   let reports: string[] = [];
   let reportGlobs: string[] = [];
   let extraEnv: Record<string, string> | undefined;
+  let instrumented: string[] | undefined;
   if (argv && adapter) {
     await fs.promises.rm(reportDir, { recursive: true, force: true });
     await fs.promises.mkdir(reportDir, { recursive: true, mode: 0o700 });
@@ -362,6 +365,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
       ...(input.selection.testNames ? { testNames: input.selection.testNames } : {}),
     });
     command = stepText(step.assignments, inst.argv);
+    instrumented = inst.argv;
     reports = inst.reports;
     reportGlobs = inst.reportGlobs ?? [];
     extraEnv = inst.env;
@@ -371,7 +375,9 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
 
   const stdout = new Collected();
   const stderr = new Collected();
-  const started = Date.now();
+  // The step's clock starts with its process: the time it waits for an approval is nobody's test time.
+  let phase: TestProgressParams['phase'] = 'starting';
+  let processStarted: number | undefined;
   let lastLine = '';
   const progress = () =>
     ctx.onProgress?.({
@@ -379,9 +385,20 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
       step: input.stepIndex,
       steps: input.count,
       command,
-      elapsedMs: Date.now() - started,
+      phase,
+      elapsedMs: processStarted === undefined ? 0 : Date.now() - processStarted,
       lastLine,
     });
+  const pipeline: PipelinePorts = {
+    ...ports.pipeline,
+    requestApproval: (approval, signal) => {
+      phase = 'approval';
+      progress();
+      return ports.pipeline.requestApproval(approval, signal).finally(() => {
+        if (phase === 'approval') phase = 'starting';
+      });
+    },
+  };
   progress();
   const timer = setInterval(progress, PROGRESS_EVERY_MS);
   const startedAtMs = Date.now();
@@ -398,9 +415,14 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
         timeoutMs: params.timeoutMs ?? input.resolved.project.testTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
         ...(params.autoApprove ? { autoApprove: true } : {}),
       },
-      ports.pipeline,
+      pipeline,
       {
         signal: ctx.signal,
+        onStart: () => {
+          processStarted = Date.now();
+          phase = 'running';
+          progress();
+        },
         onOutput: (chunk, stream) => {
           (stream === 'stdout' ? stdout : stderr).add(chunk);
           // go test -json writes JSON events on stdout: people see Go's own text.
@@ -413,6 +435,19 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
           cacheDir,
           ...(extraEnv ? { extraEnv } : {}),
           ...(reports.length ? { writableDirs: [reportDir] } : {}),
+          // An approval shows the profile's command first, and what NAVI added as details.
+          origin: stepOrigin({
+            userCommand: input.resolved.command.command,
+            step: { text: step.original, index: input.index, count: input.count },
+            ...(step.argv ? { written: step.argv } : {}),
+            ...(argv ? { local: argv } : {}),
+            ...(instrumented ? { instrumented } : {}),
+            ...(extraEnv ? { env: extraEnv } : {}),
+            ...(reports.length ? { reportDir } : {}),
+            cacheDir,
+            cwd: dir,
+            ...(input.selection.files ? { files: input.selection.files } : {}),
+          }),
         },
       },
     );

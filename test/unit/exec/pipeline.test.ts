@@ -171,6 +171,29 @@ describe('exec/pipeline', () => {
     assert.ok(again.verdict.rules.some((r) => r.id === 'builtin:no-sandbox'));
   });
 
+  it('shows a task’s command as the person knows it, and keeps that name with "always allow"', async () => {
+    answer = async () => ({ decision: 'alwaysAllow', by: 'ana' });
+    const origin = {
+      task: 'test' as const,
+      userCommand: 'npm test',
+      step: { text: 'node t.js', index: 0, count: 1 },
+      additions: [{ kind: 'argument' as const, text: '-e …', why: 'Why NAVI adds it.' }],
+    };
+    const command = writes('t.txt');
+    await run(params(command, { proposer: 'task' }), ports, {
+      signal: new AbortController().signal,
+      task: { origin },
+    });
+    assert.deepEqual(asked[0]!.origin, origin, 'the approval carries the origin');
+    assert.equal(asked[0]!.command, command, 'and the exact command, which is what is decided');
+    const proposed = events().find((e) => e.type === 'command.proposed');
+    assert.equal((proposed?.data as { command: string }).command, command, 'the audit keeps the exact text');
+    assert.deepEqual(
+      ports.alwaysAllow.list(ws).map((e) => [e.label, e.argv[0]]),
+      [['npm test → node t.js', 'node']],
+    );
+  });
+
   it('never stores "always allow" for a pipeline: it counts as allow once', async () => {
     answer = async () => ({ decision: 'alwaysAllow', by: 'ana' });
     const outcome = await go(`cat README.md | ${writes('p.txt')}`);

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   buildTree,
+  describeProgress,
   describeScope,
+  describeTotals,
   diagnosticSpecs,
   failureLocation,
   filesToClear,
@@ -213,6 +215,66 @@ describe('test results → VS Code (extension/features/testModel)', () => {
       );
       assert.equal(describeScope(selectionToRequest([util, math.children[0]!])), '1 file and 3 tests');
       assert.equal(describeScope({}), 'all tests');
+    });
+
+    it('shows every test the runner ran: a repeated title is its own item, marked #2', () => {
+      // As the agent sends them (server/tasks/test/testIds.ts): the runner's 3 passed, 1 failed.
+      const router = ['res', 'in router'];
+      const base = 'test/res.format.js::res > in router > should Vary: Accept';
+      const repeated = [
+        tc('should Vary: Accept', { rel: 'test/res.format.js', suite: router }),
+        tc('should Vary: Accept', {
+          rel: 'test/res.format.js',
+          suite: router,
+          id: `${base}::#2`,
+          occurrence: 2,
+        }),
+        tc('should Vary: Accept', {
+          rel: 'test/res.format.js',
+          suite: router,
+          id: `${base}::#3`,
+          occurrence: 3,
+          status: 'failed',
+        }),
+        tc('should Vary: Accept', { rel: 'test/other.js', suite: router }),
+      ];
+      const result = run(repeated);
+      const trees = buildTree(result.tests, root);
+      const leaves = trees.flatMap(leafIds);
+      assert.equal(leaves.length, 4, 'one item per test the runner counted');
+      assert.equal(leaves.length, result.totals.passed + result.totals.failed);
+      assert.deepEqual(leaves.slice(0, 3), [base, `${base}::#2`, `${base}::#3`]);
+      const inRouter = trees[0]!.children[0]!.children[0]!;
+      assert.deepEqual(
+        inRouter.children.map((n) => [n.label, n.description]),
+        [
+          ['should Vary: Accept', undefined],
+          ['should Vary: Accept', '#2'],
+          ['should Vary: Accept', '#3'],
+        ],
+      );
+      // The panel and the status bar say the same counts, and which of the tests failed.
+      const summary = summarizeRun(result, root);
+      assert.deepEqual(summary.totals, result.totals);
+      assert.deepEqual(
+        summary.failures.map((f) => [f.id, f.name]),
+        [[`${base}::#3`, 'should Vary: Accept #3']],
+      );
+      assert.equal(describeTotals(result.totals), '3 passed, 1 failed in 120 ms');
+    });
+  });
+
+  describe('describeProgress (the status bar while tests run)', () => {
+    it('shows the tests’ own time, and no clock while the step waits for an approval', () => {
+      const p = { step: 0, steps: 1, elapsedMs: 0 };
+      assert.equal(describeProgress({ ...p, phase: 'approval' }), 'waiting for approval');
+      assert.equal(
+        describeProgress({ ...p, steps: 2, step: 1, phase: 'approval' }),
+        'step 2/2, waiting for approval',
+      );
+      assert.equal(describeProgress({ ...p, phase: 'starting' }), 'starting');
+      assert.equal(describeProgress({ ...p, phase: 'running', elapsedMs: 4100 }), '4.1 s');
+      assert.equal(describeProgress({ ...p, elapsedMs: 250, done: 3 }), '250 ms, 3 tests done');
     });
   });
 
