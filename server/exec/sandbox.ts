@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { autoRunPathsIn } from './knowledge/autoRunFiles';
 import { compileGlob } from './paths';
 
 /**
@@ -410,6 +411,8 @@ export function planSandbox(opts: SandboxOptions): SandboxPlan {
       literal: true,
     })),
     ...(opts.protectedPaths ?? []).flatMap((p) => expandPattern(p, ws, home, budget)),
+    // Files something runs by itself (.vscode, .husky, CI workflows, .envrc…) that exist.
+    ...autoRunPathsIn(ws).map((p) => ({ ...p, literal: false })),
   ];
   interface Target {
     mount: string;

