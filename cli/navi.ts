@@ -5,6 +5,7 @@ import { ALLOW_HELP, ALLOW_SUMMARY, allowCommand } from './commands/allow';
 import { AUDIT_HELP, AUDIT_SUMMARY, auditCommand } from './commands/audit';
 import { CHECK_HELP, CHECK_SUMMARY, checkCommand } from './commands/check';
 import { LOGIN_HELP, LOGIN_SUMMARY, loginCommand } from './commands/login';
+import { METRICS_HELP, METRICS_SUMMARY, metricsCommand } from './commands/metrics';
 import { LOGOUT_HELP, LOGOUT_SUMMARY, logoutCommand } from './commands/logout';
 import { RUN_HELP, RUN_SUMMARY, runCommand } from './commands/run';
 import { PROFILE_HELP, PROFILE_SUMMARY, profileCommandCli } from './commands/profile';
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, { summary: string; help: string; run: (args: stri
     rollback: { summary: ROLLBACK_SUMMARY, help: ROLLBACK_HELP, run: rollbackCommand },
     allow: { summary: ALLOW_SUMMARY, help: ALLOW_HELP, run: allowCommand },
     audit: { summary: AUDIT_SUMMARY, help: AUDIT_HELP, run: (args) => auditCommand(args, process) },
+    metrics: { summary: METRICS_SUMMARY, help: METRICS_HELP, run: (args) => metricsCommand(args) },
     login: { summary: LOGIN_SUMMARY, help: LOGIN_HELP, run: (args) => loginCommand(args) },
     logout: { summary: LOGOUT_SUMMARY, help: LOGOUT_HELP, run: (args) => logoutCommand(args) },
     whoami: { summary: WHOAMI_SUMMARY, help: WHOAMI_HELP, run: (args) => whoamiCommand(args) },

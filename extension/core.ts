@@ -13,6 +13,7 @@ import { TestingFeature } from './features/testing';
 import { SidebarProvider } from './webview/sidebarProvider';
 import { CommandOutputHub } from './features/commandOutput';
 import { FixFeature } from './features/fix/fixFeature';
+import { MetricsFeature } from './features/metrics';
 
 /**
  * Everything behind activation: the agent client, the scan controller, the sidebar and the
@@ -29,10 +30,11 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const runs = new RunController(agent, output, log);
   const testing = new TestingFeature(agent, scans, output, log);
   const fixes = new FixFeature(context, agent, log);
+  const metrics = new MetricsFeature(agent, log);
   const sidebar = new SidebarProvider(
     context.extensionUri,
     version,
-    { agent, scans, approvals, alwaysAllow, runs, testing, fixes },
+    { agent, scans, approvals, alwaysAllow, runs, testing, fixes, metrics },
     log,
   );
   const auth = new AuthFeature(context, log);
@@ -40,7 +42,7 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const orgSync = new OrgSyncFeature(agent, auth, log);
   const commands = commandTable({ agent, scans, runs, auth, testing, fixes, approvals, log });
   context.subscriptions.push(agent, output, scans, approvals, runs, testing, fixes, sidebar, auth, orgSync);
-  context.subscriptions.push(approvalStatus, alwaysAllow);
+  context.subscriptions.push(approvalStatus, alwaysAllow, metrics);
 
   agent.start().then(
     () => {

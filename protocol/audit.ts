@@ -203,6 +203,50 @@ export const AlwaysAllowRevokedData = z
   })
   .strict();
 
+/**
+ * `profile.confirmed`: a person confirmed the project profile (the panel's Confirm, `navi profile
+ * --confirm` or `--set`): it approves exactly these commands as they are now (docs/policy.md, "A
+ * confirmed profile"). Written before the profile is stored; if it cannot be written, nothing is.
+ */
+export const ProfileConfirmedData = z
+  .object({
+    /** When it was confirmed (ISO-8601 UTC, ms): the profile's `confirmedAt`. */
+    confirmedAt: IsoUtcMs,
+    /** Every command of every project, as approved. At most 1000. */
+    commands: z
+      .array(
+        z
+          .object({
+            /** The project's path relative to the workspace root (`.` for the root). */
+            project: z.string().max(MAX_PATH_CHARS),
+            /** `install`, `build`, `lint`, `typecheck`, `format`, `test` or `start`. */
+            kind: z.string().max(40),
+            /** The command text (redacted). */
+            command: z.string().max(MAX_COMMAND_CHARS),
+            /** Hex SHA-256 of the command text as confirmed (before redaction). */
+            sha256: Sha256Hex,
+            /** The package.json scripts it runs, transitively. At most 200. */
+            scripts: z
+              .array(
+                z
+                  .object({
+                    /** The package.json, relative to the workspace root. */
+                    file: z.string().max(MAX_PATH_CHARS),
+                    /** The script's name. */
+                    name: z.string().max(300),
+                    /** Hex SHA-256 of its body. */
+                    sha256: Sha256Hex,
+                  })
+                  .strict(),
+              )
+              .max(200),
+          })
+          .strict(),
+      )
+      .max(1000),
+  })
+  .strict();
+
 /** Common to `edit.*` events. */
 const EditRef = {
   /** UUIDv7 the proposer gives the edit; `edit.verdict` repeats it. */
@@ -370,6 +414,7 @@ const DATA = {
   'edit.rolledBack': EditRolledBackData,
   'receipt.issued': ReceiptIssuedData,
   'alwaysAllow.revoked': AlwaysAllowRevokedData,
+  'profile.confirmed': ProfileConfirmedData,
 } as const;
 
 /** Every event type, in the order docs/audit.md lists them. */
@@ -431,6 +476,7 @@ export const EditKeptEvent = eventOf('edit.kept');
 export const EditRolledBackEvent = eventOf('edit.rolledBack');
 export const ReceiptIssuedEvent = eventOf('receipt.issued');
 export const AlwaysAllowRevokedEvent = eventOf('alwaysAllow.revoked');
+export const ProfileConfirmedEvent = eventOf('profile.confirmed');
 
 /** One line of the audit log. */
 export const AuditEvent = z.discriminatedUnion('type', [
@@ -450,6 +496,7 @@ export const AuditEvent = z.discriminatedUnion('type', [
   EditRolledBackEvent,
   ReceiptIssuedEvent,
   AlwaysAllowRevokedEvent,
+  ProfileConfirmedEvent,
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -472,5 +519,6 @@ export const AuditEventInput = z.discriminatedUnion('type', [
   inputOf('edit.rolledBack'),
   inputOf('receipt.issued'),
   inputOf('alwaysAllow.revoked'),
+  inputOf('profile.confirmed'),
 ]);
 export type AuditEventInput = z.infer<typeof AuditEventInput>;

@@ -27,6 +27,7 @@ import {
   RollbackResult,
 } from './fix';
 import { AppInfo, ProjectProfile, TestRunResult, WorkspaceProfile } from './testing';
+import { MetricsParams, MetricsResult } from './metrics';
 
 /**
  * Every `navi/*` message between the extension (or CLI) and the agent process, declared once:
@@ -410,6 +411,16 @@ export const auditExport = request(
 );
 
 // ---------------------------------------------------------------------------------------------
+// navi/metrics (schemas in ./metrics.ts)
+
+/**
+ * Client → server. The KPIs computed from this agent's audit log (the one `navi/agentInfo` names):
+ * tasks by category, command decisions by rule, fixes verified / rolled back, and the org upload
+ * state while signed in. Only the verified part of the hash chain counts. Errors: -32602.
+ */
+export const metrics = request('navi/metrics', 'clientToServer', MetricsParams, MetricsResult);
+
+// ---------------------------------------------------------------------------------------------
 // navi/profile, navi/profileSave
 
 export const ProfileParams = z
@@ -692,6 +703,7 @@ export const requests = [
   check,
   run,
   auditExport,
+  metrics,
   profile,
   profileSave,
   test,

@@ -40,6 +40,37 @@ export const ProjectProfile = z.object({
 });
 export type ProjectProfile = z.infer<typeof ProjectProfile>;
 
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A package.json script a confirmed command runs (directly or through other scripts). */
+export const ApprovedScript = z.object({
+  /** The package.json that holds it, relative to the workspace root, `/`-separated. */
+  file: z.string().max(4096),
+  /** The script's name (`test`, `pretest`, `lint:ts`). */
+  name: z.string().max(300),
+  /** Hex SHA-256 of the script's body (UTF-8) when the profile was confirmed. */
+  sha256: Sha256Hex,
+});
+export type ApprovedScript = z.infer<typeof ApprovedScript>;
+
+/**
+ * One command of a confirmed profile as it was approved: confirming the profile approves exactly
+ * this text and these script bodies (docs/policy.md, "A confirmed profile"). Computed by the
+ * agent when it stores the profile; a client never sends it.
+ */
+export const ApprovedCommand = z.object({
+  /** The project's `path` (relative to the root, `.` for the root). */
+  project: z.string().max(4096),
+  kind: CommandKind,
+  /** The command text as confirmed. */
+  command: z.string().max(10_000),
+  /** Hex SHA-256 of the command text (UTF-8). */
+  sha256: Sha256Hex,
+  /** The package.json scripts it runs, transitively (with npm's `pre`/`post` scripts), in the order the judge resolves them. */
+  scripts: z.array(ApprovedScript).max(200),
+});
+export type ApprovedCommand = z.infer<typeof ApprovedCommand>;
+
 export const WorkspaceProfile = z.object({
   /** Absolute workspace root. */
   root: z.string(),
@@ -48,6 +79,12 @@ export const WorkspaceProfile = z.object({
   /** When it was confirmed (ISO-8601), for `confirmed`. */
   confirmedAt: z.string().optional(),
   projects: z.array(ProjectProfile),
+  /**
+   * For `confirmed`: every command of every project with the hashes of its text and of the
+   * script bodies it runs, as they were at `confirmedAt`. Absent in profiles confirmed before
+   * NAVI recorded it (their commands ask as before).
+   */
+  approved: z.array(ApprovedCommand).max(1000).optional(),
 });
 export type WorkspaceProfile = z.infer<typeof WorkspaceProfile>;
 

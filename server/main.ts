@@ -26,6 +26,7 @@ import { handle } from './router';
 import { defaultStateDir, MACHINE_ORG_POLICY, userPolicyPath } from './state';
 import { scan } from './tasks/scan';
 import { loadProfile, profileCommand, saveProfile } from './tasks/profile';
+import { profileConfirmation } from './tasks/profileApproval';
 import { RUNNER_ADAPTERS } from './tasks/test/runners';
 import { runTests } from './tasks/test/runTests';
 import { runFix } from './tasks/fix/fixTask';
@@ -34,6 +35,7 @@ import { listReceipts, verifyOne } from './tasks/fix/receiptList';
 import { EditorQuickFixesResult, ModelChatResult } from '../protocol/fix';
 import { AppManager } from './tasks/start/apps';
 import { OrgService } from './org/orgService';
+import { metricsOfAuditLog } from './metrics/read';
 import { NAVI_VERSION } from './version';
 
 /**
@@ -202,7 +204,7 @@ handle(connection, log, requests.agentInfo, async () => {
     version: NAVI_VERSION,
     pid: process.pid,
     node: process.version,
-    tasks: ['scan', 'check', 'run', 'auditExport', 'profile', 'test', 'start', 'fix'],
+    tasks: ['scan', 'check', 'run', 'auditExport', 'metrics', 'profile', 'test', 'start', 'fix'],
     sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
     auditLog: auditPath(),
   };
@@ -238,7 +240,7 @@ handle(connection, log, requests.profile, (params, ctx) =>
 );
 
 handle(connection, log, requests.profileSave, (params) =>
-  saveProfile(params.root, params.projects, { stateDir: stateDir() }),
+  saveProfile(params.root, params.projects, { stateDir: stateDir(), home: os.homedir(), audit: lazyAudit }),
 );
 
 handle(connection, log, requests.test, async (params, ctx) => {
@@ -328,8 +330,10 @@ handle(connection, log, requests.start, async (params, ctx) => {
     signal: ctx.signal,
   });
   const readyTimeoutMs = params.readyTimeoutMs ?? resolved.project.startTimeoutMs;
+  const profile = await profileConfirmation(resolved.profile, resolved.project, 'start', os.homedir());
   return apps.start(
     {
+      ...(profile ? { profile } : {}),
       appId: params.appId,
       root: resolved.profile.root,
       dir: resolved.dir,
@@ -348,6 +352,23 @@ handle(connection, log, requests.start, async (params, ctx) => {
 });
 
 handle(connection, log, requests.stopApp, (params) => apps.stop(params.appId));
+
+handle(connection, log, requests.metrics, async () => {
+  const result = await metricsOfAuditLog(auditPath());
+  const upload = await org.status();
+  if (!upload.signedIn) return result;
+  return {
+    ...result,
+    org: {
+      ...(upload.org ? { org: upload.org } : {}),
+      ...(upload.controlPlaneUrl ? { controlPlaneUrl: upload.controlPlaneUrl } : {}),
+      pending: upload.pending,
+      ...(upload.lastUploadAt ? { lastUploadAt: upload.lastUploadAt } : {}),
+      ...(upload.lastError ? { lastError: upload.lastError } : {}),
+      skipped: upload.skipped,
+    },
+  };
+});
 
 handle(connection, log, requests.auditExport, async (params) => {
   const file = auditPath();

@@ -1,6 +1,7 @@
 import './styles.css';
 import { HostMessage, type AgentState, type PanelMessage } from '../protocol/webviewMessages';
 import { FixHostMessage, type FixPanelMessage } from '../protocol/fixMessages';
+import { MetricsHostMessage, type MetricsPanelMessage } from '../protocol/metricsMessages';
 import type { ScanReport, ScanSummary } from '../protocol/scanReport';
 import { button, h } from './dom';
 import { countdown, focusApproval, renderApprovals, type PendingApproval } from './views/approvals';
@@ -12,10 +13,11 @@ import { keepFocus } from './views/profile';
 import { applyTesting, createTestingState, renderTesting } from './views/tests';
 import { applyFix, createFixesState, patchFixProgress, renderFixes } from './views/fixes';
 import './views/fixes.css';
+import { applyMetrics, createMetricsView, renderMetrics } from './views/metrics';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
-const send = (message: PanelMessage | FixPanelMessage) => vscode.postMessage(message);
+const send = (message: PanelMessage | FixPanelMessage | MetricsPanelMessage) => vscode.postMessage(message);
 
 type ScanView =
   | { state: 'idle' }
@@ -54,6 +56,8 @@ const testing = createTestingState();
 const fixes = createFixesState();
 /** The workspace's "always allow" entries (views/alwaysAllow.ts). */
 const alwaysAllow = createAlwaysAllowView();
+/** The KPIs of the audit trail (views/metrics.ts); the card updates itself in place. */
+const metrics = createMetricsView();
 /** Approvals whose "exactly what runs" disclosure is open. */
 const openApprovalDetails = new Set<string>();
 /** An approval card to give the focus to after the next render (a card was answered from the keyboard). */
@@ -69,6 +73,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     const applied = applyFix(fixes, fix.data);
     if (applied === 'progress' && patchFixProgress(app, fixes, (fix.data as { runId: string }).runId)) return;
     render();
+    return;
+  }
+  const metricsMessage = MetricsHostMessage.safeParse(event.data);
+  if (metricsMessage.success) {
+    applyMetrics(metrics, metricsMessage.data);
     return;
   }
   const parsed = HostMessage.safeParse(event.data);
@@ -203,6 +212,7 @@ function render(): void {
       },
       reload: () => send({ kind: 'loadAlwaysAllow' }),
     }),
+    renderMetrics(metrics, send),
     ...scanSection(),
   ];
   keepFocus(() => app.replaceChildren(...children.filter((c): c is HTMLElement => c !== null)));

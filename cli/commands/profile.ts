@@ -65,6 +65,13 @@ export function formatProfile(profile: WorkspaceProfile): string {
   }
   if (profile.status !== 'confirmed')
     lines.push('', `Confirm it with ${style.bold('navi profile --confirm')}, or edit with --set test="…".`);
+  else if (profile.approved?.length)
+    lines.push(
+      '',
+      'Confirming approved these commands and the package.json scripts they run, as they are now:',
+      'test runs and app starts use them without asking again (denies and hard asks still apply)',
+      'until one of them changes; then NAVI asks again and says what changed.',
+    );
   return lines.join('\n');
 }
 

@@ -11,6 +11,8 @@ import type { ScanController } from '../features/scan';
 import type { TestingFeature } from '../features/testing';
 import type { FixFeature } from '../features/fix/fixFeature';
 import { FixPanelMessage, type FixHostMessage } from '../../protocol/fixMessages';
+import type { MetricsFeature } from '../features/metrics';
+import { MetricsPanelMessage, type MetricsHostMessage } from '../../protocol/metricsMessages';
 import { panelHtml } from './html';
 
 /**
@@ -33,6 +35,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private readonly runs: RunController;
   private readonly testing: TestingFeature;
   private readonly fixes: FixFeature;
+  private readonly metrics: MetricsFeature;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -45,6 +48,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       runs: RunController;
       testing: TestingFeature;
       fixes: FixFeature;
+      metrics: MetricsFeature;
     },
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -56,6 +60,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       runs: this.runs,
       testing: this.testing,
       fixes: this.fixes,
+      metrics: this.metrics,
     } = parts);
     this.disposables.push(
       this.scans.onMessage((m) => this.post(m)),
@@ -65,6 +70,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       this.runs.onMessage((m) => this.post(m)),
       this.testing.onMessage((m) => this.post(m)),
       this.fixes.onMessage((m) => this.post(m)),
+      this.metrics.onMessage((m) => this.post(m)),
       this.agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
       this.agent.onDidStart((info) => this.post(sandboxMessage(info))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
@@ -100,7 +106,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     this.view.badge = shown ? { value: shown.count, tooltip: shown.tooltip } : undefined;
   }
 
-  private post(message: HostMessage | FixHostMessage): void {
+  private post(message: HostMessage | FixHostMessage | MetricsHostMessage): void {
     if (message.kind === 'focusApproval' && (!this.ready || this.hiddenSinceReady))
       this.focusOnReady = message;
     if (!this.view || !this.ready) return; // replayed when the panel says `ready`
@@ -112,6 +118,11 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     const fix = FixPanelMessage.safeParse(raw);
     if (fix.success) {
       await this.fixes.receive(fix.data);
+      return;
+    }
+    const metrics = MetricsPanelMessage.safeParse(raw);
+    if (metrics.success) {
+      await this.metrics.receive(metrics.data);
       return;
     }
     const parsed = PanelMessage.safeParse(raw);
@@ -142,6 +153,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           ...this.runs.replay(),
           ...this.testing.replay(),
           ...this.fixes.replay(),
+          ...this.metrics.replay(),
           ...this.alwaysAllow.replay(),
           ...this.approvals.replay(),
         ])

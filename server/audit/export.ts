@@ -173,6 +173,8 @@ function summary(event: AuditEvent): string {
       return `receipt ${event.data.receiptId} (${event.data.result}) for ${event.data.fixId}: ${event.data.paths.join(', ')}`;
     case 'alwaysAllow.revoked':
       return `revoked always allow ${event.data.entryId}: ${event.data.argv.join(' ')}`;
+    case 'profile.confirmed':
+      return `profile confirmed: ${event.data.commands.map((c) => `${c.project} ${c.kind}: ${c.command}`).join('; ')}`;
     case 'task.started':
       return `${event.data.task} started in ${event.data.project}: ${event.data.command}`;
     case 'task.finished': {

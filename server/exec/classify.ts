@@ -111,6 +111,11 @@ export interface ClassifyOptions {
    * script of that manifest), or `packages/a/package.json#build`.
    */
   taintedScripts?: ReadonlySet<string>;
+  /**
+   * Called with every package.json script body the text runs, as it is resolved (the manifest's
+   * real path, the script's name): a confirmed profile hashes them (server/tasks/profileApproval.ts).
+   */
+  onScript?: (manifest: string, name: string, body: string) => void;
 }
 
 export interface Classification {
@@ -922,6 +927,7 @@ class Classifier {
         j.findings.push(finding('package-script', 'ask', `the "${name}" script is not text`));
         continue;
       }
+      this.options.onScript?.(manifest, name, body);
       let text = body;
       if (name === script && extra.length > 0) {
         if (extra.some((w) => w.value === null))

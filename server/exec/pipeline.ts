@@ -73,6 +73,12 @@ export interface PipelineContext {
     cacheDir?: string;
     /** The command the person knows and what the task added to it, shown with an approval. */
     origin?: ApprovalOrigin;
+    /**
+     * The confirmed profile this step's command comes from (server/tasks/profileApproval.ts):
+     * with no `changes`, its soft asks are lifted (rule `profile:confirmed`); with changes, it
+     * asks as before and the approval says what changed.
+     */
+    profile?: { confirmedAt: string; changes: readonly string[] };
   };
 }
 
@@ -81,6 +87,7 @@ const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 async function judgeContext(
   p: { cwd: string; workspaceRoot: string; trusted: boolean },
   ports: PipelinePorts,
+  profile?: { confirmedAt: string; changes: readonly string[] },
 ): Promise<JudgeContext> {
   const sandbox = await ports.sandbox();
   return {
@@ -91,6 +98,9 @@ async function judgeContext(
     trusted: p.trusted,
     sandbox: sandbox.available,
     alwaysAllow: ports.alwaysAllow.list(p.workspaceRoot),
+    ...(profile && profile.changes.length === 0
+      ? { profileConfirmed: { confirmedAt: profile.confirmedAt } }
+      : {}),
   };
 }
 
@@ -154,7 +164,7 @@ export async function run(
   let judge: JudgeContext;
   let verdict: Verdict;
   try {
-    judge = await judgeContext(params, ports);
+    judge = await judgeContext(params, ports, ctx.task?.profile);
     verdict = await judgeCommand(params.command, judge);
   } catch (error) {
     await record(proposed); // the proposal stays on record even when it could not be judged
@@ -201,7 +211,11 @@ export async function run(
           command: params.command,
           ...(verdict.runs !== undefined ? { runs: verdict.runs, expansions: verdict.expansions } : {}),
           cwd: params.cwd,
-          reasons: verdict.reasons.length ? verdict.reasons : ['This command needs approval.'],
+          // What changed since the profile was confirmed comes first: it is why this asks again.
+          reasons: [
+            ...(ctx.task?.profile?.changes ?? []),
+            ...(verdict.reasons.length ? verdict.reasons : ['This command needs approval.']),
+          ],
           rules: verdict.rules.map(({ id, layer, justification }) => ({ id, layer, justification })),
           risk: verdict.risk,
           canAlwaysAllow,

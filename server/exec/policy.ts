@@ -5,9 +5,10 @@
  * - A classifier `deny` is final. Nothing lifts it.
  * - A rule that denies or asks (any layer) applies; no allow rule in any layer lifts it, so a
  *   lower layer can add restrictions but never allow what the org layer asks or denies.
- * - A classifier `ask` is lifted by an org or user allow rule that matches the node and by an
- *   unexpired "always allow" entry for the node's exact argv. A workspace allow rule (the
- *   repository's own file) and a rule that matches an ancestor (an allowed `npm test` and its
+ * - A classifier `ask` is lifted by an org or user allow rule that matches the node, by an
+ *   unexpired "always allow" entry for the node's exact argv, and (for a task's step of an
+ *   unchanged confirmed profile command) by the confirmation, rule `profile:confirmed`. A
+ *   workspace allow rule (the repository's own file) and a rule that matches an ancestor (an allowed `npm test` and its
  *   script body) lift only medium- and low-risk asks: inline code, network use, installs and
  *   exec-capable options still ask. Workspace and user allow rules must name an argv or an argv prefix; only
  *   the org layer may allow by detector. Hard asks (unparseable code, dynamic code, tainted
@@ -66,6 +67,12 @@ export interface JudgeContext {
   taintedScripts?: ReadonlySet<string>;
   /** "Always allow" entries of this workspace: exact argv, expiry in ms since the epoch. */
   alwaysAllow?: readonly { argv: string[]; expiresAt: number }[];
+  /**
+   * Set by the pipeline only for a NAVI task's step of a confirmed profile command whose text and
+   * script bodies have not changed since (server/tasks/profileApproval.ts): its top-level nodes
+   * are vouched for like an "always allow" entry (rule `profile:confirmed`).
+   */
+  profileConfirmed?: { confirmedAt: string };
   /** For tests: the current time in ms (defaults to Date.now()). */
   now?: number;
 }
@@ -307,20 +314,28 @@ function decide(j: JudgedCommand, inherited: boolean, ctx: JudgeContext, out: De
   );
   if (policy.network === 'allow') detectorAllows.add('network');
   const always = alwaysAllowed(j, ctx);
+  // A confirmed profile approves the commands its steps run, as an "always allow" entry would.
+  const confirmed = !inherited && ctx.profileConfirmed !== undefined;
   // The org's and the user's own rules, and the user's "always allow" choices, vouch for all of
   // a command. The repository's own rules (workspace layer) and a rule that names a parent
   // (`npm test` → its script body) vouch for the project's own tools, not for high-risk steps
   // (inline code, network, installs): those still ask, so repository content never loosens them.
-  const strong = always || wholeAllows.some((r) => r.layer !== 'workspace');
+  const strong = always || confirmed || wholeAllows.some((r) => r.layer !== 'workspace');
   const weak = inherited || wholeAllows.length > 0;
   const lifts = (f: Finding) =>
     strong || detectorAllows.has(f.detector) || (weak && DETECTORS[f.detector].risk !== 'high');
   let lifted = false;
 
+  // What denies comes first, in reasons and rules alike: it is why the command is refused.
+  let denies = 0;
+  let denyRules = 0;
   const apply = (effect: Effect, reason: string, rule: VerdictRule) => {
     d.effect = max(d.effect, effect);
-    d.reasons.push(reason);
-    if (!d.rules.some((r) => r.id === rule.id && r.effect === rule.effect)) d.rules.push(rule);
+    if (effect === 'deny') d.reasons.splice(denies++, 0, reason);
+    else d.reasons.push(reason);
+    if (d.rules.some((r) => r.id === rule.id && r.effect === rule.effect)) return;
+    if (rule.effect === 'deny') d.rules.splice(denyRules++, 0, rule);
+    else d.rules.push(rule);
   };
   for (const f of j.findings) {
     if (RISK[DETECTORS[f.detector].risk] > RISK[d.risk]) d.risk = DETECTORS[f.detector].risk;
@@ -359,6 +374,16 @@ function decide(j: JudgedCommand, inherited: boolean, ctx: JudgeContext, out: De
     }
     if (always && !inherited && allows.length === 0)
       d.reasons.push('Allowed by your "always allow" choice for this exact command');
+    else if (confirmed && !always && !wholeAllows.some((r) => r.layer !== 'workspace')) {
+      const on = ctx.profileConfirmed!.confirmedAt.slice(0, 10);
+      d.rules.push({
+        id: 'profile:confirmed',
+        layer: 'user',
+        effect: 'allow',
+        justification: `You confirmed this command with the project profile on ${on}`,
+      });
+      d.reasons.push(`Allowed because you confirmed it with the project profile on ${on}`);
+    }
   }
   if (d.effect === 'deny') d.risk = 'high';
   for (const c of j.children) decide(c, weak || strong, ctx, out);

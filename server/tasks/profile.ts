@@ -9,7 +9,9 @@ import {
   type ProjectProfile,
   type WorkspaceProfile as WorkspaceProfileType,
 } from '../../protocol/testing';
+import type { AuditLog } from '../audit/log';
 import { noProgress, silentLogger } from '../taskContext';
+import { approveProfile } from './profileApproval';
 import { scan } from './scan';
 
 /**
@@ -108,11 +110,16 @@ export async function loadProfile(root: string, opts: ProfileOptions): Promise<W
   );
 }
 
-/** `navi/profileSave`: stores the profile as confirmed (atomically: a crash leaves the old one). */
+/**
+ * `navi/profileSave`: stores the profile as confirmed (atomically: a crash leaves the old one).
+ * Confirming approves exactly its commands as they are now: their text and the script bodies
+ * they run are hashed into `approved` (profileApproval.ts) and recorded as `profile.confirmed`
+ * before the file is written; if the log cannot record, nothing is stored.
+ */
 export async function saveProfile(
   root: string,
   projects: readonly ProjectProfile[],
-  opts: Pick<ProfileOptions, 'stateDir'>,
+  opts: Pick<ProfileOptions, 'stateDir'> & { home: string; audit: Pick<AuditLog, 'append'> },
 ): Promise<WorkspaceProfileType> {
   const real = await realRoot(root);
   for (const p of projects) {
@@ -124,12 +131,29 @@ export async function saveProfile(
         hint: 'Give project paths relative to the workspace root.',
       });
   }
+  const confirmedAt = new Date().toISOString();
+  const approved = await approveProfile(real, projects, opts.home);
   const profile: WorkspaceProfileType = {
     root: real,
     status: 'confirmed',
-    confirmedAt: new Date().toISOString(),
+    confirmedAt,
     projects: [...projects],
+    approved,
   };
+  try {
+    await opts.audit.append({
+      type: 'profile.confirmed',
+      actor: { kind: 'user' },
+      workspace: real,
+      data: { confirmedAt, commands: approved },
+    });
+  } catch {
+    throw new NaviError(
+      ErrorCodes.AuditUnavailable,
+      'NAVI could not write its audit log, so it did not confirm the profile.',
+      { hint: 'Run "navi audit verify" to check the log, then try again.' },
+    );
+  }
   const file = profileFile(opts.stateDir, real);
   await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -10,6 +10,7 @@ import { HostMessage, PanelMessage } from '../../protocol/webviewMessages';
 // The Fixes card's messages and the model settings have schemas of their own.
 import { ModelSettingValues } from '../../extension/features/fix/modelConfig';
 import { FixHostMessage, FixPanelMessage } from '../../protocol/fixMessages';
+import { MetricsHostMessage, MetricsPanelMessage } from '../../protocol/metricsMessages';
 
 const root = path.resolve(__dirname, '..', '..');
 const doc = fs.readFileSync(path.join(root, 'docs', 'protocol.md'), 'utf8');
@@ -65,7 +66,14 @@ describe('protocol', () => {
   });
 
   it('documents every webview message kind', () => {
-    for (const union of [HostMessage, PanelMessage, FixHostMessage, FixPanelMessage]) {
+    for (const union of [
+      HostMessage,
+      PanelMessage,
+      FixHostMessage,
+      FixPanelMessage,
+      MetricsHostMessage,
+      MetricsPanelMessage,
+    ]) {
       for (const option of union.options) {
         const kind = (option.shape.kind as z.ZodLiteral<string>).value;
         assert.ok(doc.includes(`\`${kind}`), `webview message ${kind} is missing from docs/protocol.md`);

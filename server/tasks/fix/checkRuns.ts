@@ -6,6 +6,7 @@ import type { RunOutcome } from '../../../protocol/requests';
 import type { ProjectProfile, WorkspaceProfile } from '../../../protocol/testing';
 import { run, type PipelinePorts } from '../../exec/pipeline';
 import type { OutputStream } from '../../exec/runner';
+import { profileConfirmation, type ProfileConfirmation } from '../profileApproval';
 import { localBin, planSteps, stepText } from '../test/plan';
 import { checkerFor, type CheckerAdapter } from './checkers';
 import type { CheckerResult } from './diagnostics';
@@ -38,6 +39,8 @@ export interface CheckStep {
   command: string;
   /** Where the command came from (`package.json#scripts.lint`, or `inferred`). */
   source: string;
+  /** The profile command it is a step of (`lint`…); absent for a check NAVI inferred. */
+  kind?: CommandKind;
 }
 
 export interface CheckPlan {
@@ -88,6 +91,7 @@ export async function planChecks(profile: WorkspaceProfile, project?: string): P
           argv,
           command,
           source: cmd.source,
+          kind,
         });
       }
     }
@@ -155,6 +159,8 @@ export interface RunContext {
   pipeline: PipelinePorts;
   signal: AbortSignal;
   onOutput?: (chunk: string, stream: OutputStream) => void;
+  /** The profile the checks come from: a confirmed one approves its own check commands. */
+  profile?: WorkspaceProfile;
 }
 
 /** Collects a stream for a parser, bounded. */
@@ -182,6 +188,7 @@ export async function runStepCommand(
   argv: readonly string[],
   ctx: RunContext,
   timeoutMs: number,
+  profile?: ProfileConfirmation,
 ): Promise<{ outcome: RunOutcome; command: string; receipt?: ReceiptCommand }> {
   const command = stepText(step.assignments, argv);
   const outcome = await run(
@@ -196,7 +203,11 @@ export async function runStepCommand(
       ...(ctx.autoApprove ? { autoApprove: true } : {}),
     },
     ctx.pipeline,
-    { signal: ctx.signal, ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}) },
+    {
+      signal: ctx.signal,
+      ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}),
+      ...(profile ? { task: { profile } } : {}),
+    },
   );
   const r = outcome.ran ? outcome.result : undefined;
   if (!r) return { outcome, command };
@@ -218,6 +229,12 @@ export async function runStepCommand(
 export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckRun> {
   const out = new Collected();
   const err = new Collected();
+  // A check of the profile's own command (not an inferred one, not a fixer) is what the person
+  // approved by confirming the profile, as long as it and its scripts are unchanged.
+  const confirmation =
+    step.kind && ctx.profile
+      ? await profileConfirmation(ctx.profile, step.project, step.kind, ctx.pipeline.home)
+      : undefined;
   const { outcome, receipt } = await runStepCommand(
     step,
     step.adapter.machineArgs(step.argv),
@@ -229,6 +246,7 @@ export async function runCheck(step: CheckStep, ctx: RunContext): Promise<CheckR
       },
     },
     DEFAULT_CHECK_TIMEOUT_MS,
+    confirmation,
   );
   const checkerCtx = { cwd: step.dir, workspaceRoot: ctx.root };
   if (!outcome.ran || !outcome.result || !receipt) {

@@ -101,6 +101,7 @@ export async function runFix(params: FixParams, ports: FixPorts, ctx: FixContext
       ...(params.autoApprove ? { autoApprove: true } : {}),
       pipeline: ports.pipeline,
       signal: ctx.signal,
+      profile,
       // A checker's machine-readable output (eslint's JSON) is for NAVI, not for the terminal.
     },
     steps: plan.steps,

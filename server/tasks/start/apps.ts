@@ -50,6 +50,8 @@ export interface AppStartOptions {
   readyTimeoutMs?: number;
   /** CLI `--yes`: approve an `ask` verdict (recorded as `cli-yes`). */
   autoApprove?: boolean;
+  /** The confirmed profile's approval of the start command (profileApproval.ts), when there is one. */
+  profile?: { confirmedAt: string; changes: readonly string[] };
 }
 
 export interface AppStartContext {
@@ -341,7 +343,11 @@ export class AppManager {
             // The client went away: the app's life is up to stop/stopAll, not to its output.
           }
         },
-        task: { shareNetwork: true, extraEnv: { [APP_MARKER_VARIABLE]: app.taskId } },
+        task: {
+          shareNetwork: true,
+          extraEnv: { [APP_MARKER_VARIABLE]: app.taskId },
+          ...(opts.profile ? { profile: opts.profile } : {}),
+        },
       });
     } catch (error) {
       failure = error;

@@ -14,6 +14,7 @@ import { run, type PipelinePorts } from '../../exec/pipeline';
 import { privateTempDir } from '../../privateTemp';
 import type { OutputStream } from '../../exec/runner';
 import type { ResolvedCommand } from '../profile';
+import { profileConfirmation, type ProfileConfirmation } from '../profileApproval';
 import { findTestFiles, selectAffected } from './affected';
 import { localBin, planSteps, stepText, type PlannedStep } from './plan';
 import { emptyTotals, expandReportGlobs } from './runners/common';
@@ -172,6 +173,13 @@ export async function runTests(
   const startedAt = new Date();
   const taskId = uuidv7();
   const planned = await planSteps(resolved.command.command, dir);
+  // Checked after the steps are planned: a script changed meanwhile makes it ask, never the reverse.
+  const confirmation = await profileConfirmation(
+    resolved.profile,
+    resolved.project,
+    'test',
+    ports.pipeline.home,
+  );
 
   let selection: StepSelection = {};
   let affected: AffectedSelection | undefined;
@@ -243,6 +251,7 @@ export async function runTests(
         dir,
         params,
         resolved,
+        confirmation,
         ports,
         ctx,
       });
@@ -307,6 +316,8 @@ interface StepInput {
   dir: string;
   params: TestParams;
   resolved: ResolvedCommand;
+  /** The confirmed profile's approval of the test command, when there is one. */
+  confirmation: ProfileConfirmation | undefined;
   ports: TestPorts;
   ctx: TestContext;
 }
@@ -433,6 +444,7 @@ async function runStep(input: StepInput): Promise<{ step: TestStepResult; tests:
         },
         task: {
           cacheDir,
+          ...(input.confirmation ? { profile: input.confirmation } : {}),
           ...(extraEnv ? { extraEnv } : {}),
           ...(reports.length ? { writableDirs: [reportDir] } : {}),
           // An approval shows the profile's command first, and what NAVI added as details.

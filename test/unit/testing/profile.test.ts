@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { ErrorCodes, NaviError } from '../../../protocol/errors';
 import { loadProfile, profileCommand, profileFile, saveProfile } from '../../../server/tasks/profile';
 
+const noAudit = { append: () => Promise.resolve() } as never;
+
 function tmp(prefix: string): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `navi-${prefix}-`)));
 }
@@ -44,7 +46,7 @@ describe('project profile', () => {
         ? { ...p, commands: { ...p.commands, test: { command: 'npx mocha --exit', source: 'user' } } }
         : p,
     );
-    const saved = await saveProfile(root, edited, { stateDir });
+    const saved = await saveProfile(root, edited, { stateDir, home: os.homedir(), audit: noAudit });
     assert.equal(saved.status, 'confirmed');
     assert.ok(fs.existsSync(profileFile(stateDir, root)));
     assert.ok(!fs.readdirSync(root).includes('.navi'), 'nothing is written into the repository');
@@ -63,7 +65,11 @@ describe('project profile', () => {
 
   it('refuses a project path outside the workspace', async () => {
     await assert.rejects(
-      saveProfile(root, [{ path: '../elsewhere', ecosystem: 'node', commands: {} }], { stateDir }),
+      saveProfile(root, [{ path: '../elsewhere', ecosystem: 'node', commands: {} }], {
+        stateDir,
+        home: os.homedir(),
+        audit: noAudit,
+      }),
       (e: unknown) => e instanceof NaviError && e.code === ErrorCodes.InvalidParams,
     );
   });
