@@ -147,6 +147,24 @@ describe('navi fix (fix with verification, end to end)', function () {
       'task.finished',
     ])
       assert.ok(types.includes(t), `audit has ${t}`);
+    // The baseline tests run beside the checkpoint and the search for fixes, but no fix is written
+    // before they have finished: they must see the files as they were.
+    const events = fs
+      .readFileSync(path.join(env.XDG_STATE_HOME!, 'navi', 'audit.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data: { commandId?: string; command?: string } });
+    const testId = events.find(
+      (e) => e.type === 'command.proposed' && /node --test/.test(e.data.command ?? ''),
+    )?.data.commandId;
+    const baselineDone = events.findIndex(
+      (e) => e.type === 'command.executed' && e.data.commandId === testId,
+    );
+    const firstWrite = events.findIndex((e) => e.type === 'edit.applied');
+    assert.ok(
+      testId && baselineDone >= 0 && firstWrite > baselineDone,
+      `baseline tests at ${baselineDone}, first write at ${firstWrite}`,
+    );
 
     const rolled = await runCli(['rollback', root, '--yes', '--json'], { env });
     assert.equal(rolled.code, 0, rolled.stderr);

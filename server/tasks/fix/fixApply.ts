@@ -207,6 +207,8 @@ export class FixApplier {
     const { state } = this;
     const files = await this.judge(req);
     if (files.length === 0 || state.ctx.signal.aborted) return undefined;
+    await state.baselineDone; // the tests before fixing must see the files as they were
+    if (state.ctx.signal.aborted) return undefined;
     const id = `${state.taskId}.f${this.fixes.length + 1}`;
     const startedAt = new Date();
     const checkpoint = await createCheckpoint({

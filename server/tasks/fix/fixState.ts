@@ -58,6 +58,8 @@ export interface FixState {
   notes: string[];
   /** Test results before any fix, by test id; undefined when tests are not run. */
   testsBefore?: { result: TestRunResult; byId: Map<string, string>; resolved: ResolvedCommand };
+  /** Settles when the baseline tests are done (testsBefore set): no fix is written before. */
+  baselineDone?: Promise<void>;
   /** Workspace-relative files or folders in scope (`params.files`), or undefined for every file. */
   scope?: Set<string>;
   unsaved: Set<string>;

@@ -189,7 +189,14 @@ async function fixLoop(state: FixState): Promise<FixResult> {
   let checkpoint: Checkpoint | undefined;
 
   if (before.length > 0 && !ctx.signal.aborted) {
-    state.testsBefore = await baselineTests(state);
+    // The baseline tests run while the checkpoint is taken and the first fixes are looked for (the
+    // TypeScript language service works in this process, the tests in theirs: two cores); nothing
+    // is written before they are done (FixApplier.apply waits for them).
+    const baseline = baselineTests(state).then((t) => {
+      state.testsBefore = t;
+    });
+    baseline.catch(() => undefined); // awaited below and by every write; no unhandled rejection meanwhile
+    state.baselineDone = baseline;
     progress(state, 'checkpoint', 'Taking a checkpoint of the workspace…');
     checkpoint = await createCheckpoint({
       workspaceRoot: state.root,
@@ -210,6 +217,7 @@ async function fixLoop(state: FixState): Promise<FixResult> {
       state.notes.push(
         'No model is configured: what the project’s fixers and TypeScript’s code fixes could not fix is listed as remaining.',
       );
+    await baseline;
     await applier.finalTests();
     await applier.issueReceipts();
   }
