@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { Verdict } from '../../protocol/policy';
 import { probeSandbox } from '../../server/exec/sandbox';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -109,4 +110,38 @@ export function copyNpmTool(root: string, tool: string): void {
   const bins = typeof pkg.bin === 'string' ? { [tool]: pkg.bin } : pkg.bin;
   for (const [name, rel] of Object.entries(bins))
     fs.symlinkSync(path.join('..', tool, rel), path.join(root, 'node_modules', '.bin', name));
+}
+
+/**
+ * A workspace at `<tmp>/home/app` whose HOME, state and config folders are its own, for tests of
+ * `navi check`: `check(args)` runs the real `navi check --json ARGS…` there and parses the
+ * verdict with the protocol's schema. Nothing runs, so no sandbox is needed.
+ */
+export function checkWorkspace(
+  prefix: string,
+  files: Record<string, string>,
+  homeFiles: Record<string, string> = {},
+) {
+  const root = fs.realpathSync(tempDir(prefix));
+  const home = path.join(root, 'home');
+  const ws = path.join(home, 'app');
+  writeFiles(ws, files);
+  writeFiles(home, homeFiles);
+  const env: NodeJS.ProcessEnv = {
+    HOME: home,
+    XDG_STATE_HOME: path.join(root, 'state'),
+    XDG_CONFIG_HOME: path.join(root, 'config'),
+  };
+  return {
+    root,
+    home,
+    ws,
+    env,
+    async check(args: string[]): Promise<Verdict> {
+      const r = await runCli(['check', '--json', ...args], { cwd: ws, env });
+      if (r.code !== 0) throw new Error(`navi check exited ${r.code}: ${r.stderr}`);
+      return Verdict.parse(JSON.parse(r.stdout));
+    },
+    dispose: () => fs.rmSync(root, { recursive: true, force: true }),
+  };
 }

@@ -1,8 +1,5 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Verdict } from '../../protocol/policy';
-import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
+import { checkWorkspace, requireBuild } from './helpers';
 
 // Files that something runs by itself (issue 13, part 1), through the real `navi check --json`:
 // writing them is denied with the finer rule `builtin:write-protected:<rule>`, in the workspace
@@ -11,31 +8,17 @@ import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
 
 describe('navi check: files that run automatically are never written', function () {
   this.timeout(60_000);
-  let root: string;
-  let ws: string;
-  let home: string;
-  let env: NodeJS.ProcessEnv;
-
+  let fx: ReturnType<typeof checkWorkspace>;
   before(() => {
     requireBuild();
-    root = fs.realpathSync(tempDir('autorun'));
-    home = path.join(root, 'home');
-    ws = path.join(home, 'app');
-    writeFiles(ws, { a: 'hello\n', 'package.json': '{"name":"app"}\n' });
-    writeFiles(home, { '.bashrc': 'export PS1=x\n' });
-    env = {
-      HOME: home,
-      XDG_STATE_HOME: path.join(root, 'state'),
-      XDG_CONFIG_HOME: path.join(root, 'config'),
-    };
+    fx = checkWorkspace(
+      'autorun',
+      { a: 'hello\n', 'package.json': '{"name":"app"}\n' },
+      { '.bashrc': 'export PS1=x\n' },
+    );
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  async function checkJson(args: string[]): Promise<Verdict> {
-    const r = await runCli(['check', '--json', ...args], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    return Verdict.parse(JSON.parse(r.stdout));
-  }
+  after(() => fx.dispose());
+  const checkJson = (args: string[]) => fx.check(args);
 
   const cases: { args: string[]; rule: string; reason: string }[] = [
     {

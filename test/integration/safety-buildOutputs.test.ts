@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Verdict } from '../../protocol/policy';
-import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
+import { checkWorkspace, requireBuild } from './helpers';
 
 // Forced deletes of build outputs and caches (issue 13, part 5), through the real
 // `navi check --json`: inside the workspace they ask at medium risk (detector `destructive`);
@@ -11,16 +10,10 @@ import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
 
 describe('navi check: deleting build outputs asks, deleting what cannot be rebuilt is denied', function () {
   this.timeout(60_000);
-  let root: string;
-  let ws: string;
-  let env: NodeJS.ProcessEnv;
-
+  let fx: ReturnType<typeof checkWorkspace>;
   before(() => {
     requireBuild();
-    root = fs.realpathSync(tempDir('build-outputs'));
-    const home = path.join(root, 'home');
-    ws = path.join(home, 'app');
-    writeFiles(ws, {
+    fx = checkWorkspace('build-outputs', {
       'package.json': '{"name":"app"}\n',
       'src/index.ts': 'export {};\n',
       'dist/index.js': 'export {};\n',
@@ -29,20 +22,10 @@ describe('navi check: deleting build outputs asks, deleting what cannot be rebui
       '__pycache__/a.pyc': 'x\n',
       '.git/HEAD': 'ref: refs/heads/main\n',
     });
-    fs.symlinkSync(home, path.join(ws, 'out'));
-    env = {
-      HOME: home,
-      XDG_STATE_HOME: path.join(root, 'state'),
-      XDG_CONFIG_HOME: path.join(root, 'config'),
-    };
+    fs.symlinkSync(fx.home, path.join(fx.ws, 'out'));
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  async function checkJson(command: string): Promise<Verdict> {
-    const r = await runCli(['check', '--json', '--', command], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    return Verdict.parse(JSON.parse(r.stdout));
-  }
+  after(() => fx.dispose());
+  const checkJson = (command: string) => fx.check(['--', command]);
 
   for (const command of [
     'rm -rf node_modules',

@@ -1,8 +1,5 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Verdict } from '../../protocol/policy';
-import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
+import { checkWorkspace, requireBuild } from './helpers';
 
 // Secrets sent off the machine and network-policy tampering (issue 13, parts 3 and 4), through
 // the real `navi check --json`: a secret given to a tool that sends it is denied by
@@ -12,35 +9,22 @@ import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
 
 describe('navi check: secrets never leave the machine, the network policy is not tampered with', function () {
   this.timeout(60_000);
-  let root: string;
-  let ws: string;
-  let env: NodeJS.ProcessEnv;
-
+  let fx: ReturnType<typeof checkWorkspace>;
   before(() => {
     requireBuild();
-    root = fs.realpathSync(tempDir('exfil'));
-    const home = path.join(root, 'home');
-    ws = path.join(home, 'app');
-    writeFiles(ws, {
-      '.env': 'API_KEY=1\n',
-      '.env.example': 'API_KEY=\n',
-      'payload.json': '{}\n',
-      'package.json': '{"name":"app"}\n',
-    });
-    writeFiles(home, { '.ssh/id_rsa': '-----BEGIN OPENSSH PRIVATE KEY-----\n' });
-    env = {
-      HOME: home,
-      XDG_STATE_HOME: path.join(root, 'state'),
-      XDG_CONFIG_HOME: path.join(root, 'config'),
-    };
+    fx = checkWorkspace(
+      'exfil',
+      {
+        '.env': 'API_KEY=1\n',
+        '.env.example': 'API_KEY=\n',
+        'payload.json': '{}\n',
+        'package.json': '{"name":"app"}\n',
+      },
+      { '.ssh/id_rsa': '-----BEGIN OPENSSH PRIVATE KEY-----\n' },
+    );
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  async function checkJson(command: string): Promise<Verdict> {
-    const r = await runCli(['check', '--json', '--', command], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    return Verdict.parse(JSON.parse(r.stdout));
-  }
+  after(() => fx.dispose());
+  const checkJson = (command: string) => fx.check(['--', command]);
 
   const denied: { command: string; rule: string; reason: string }[] = [
     {

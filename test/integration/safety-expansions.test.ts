@@ -2,9 +2,8 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Verdict } from '../../protocol/policy';
 import { RunOutcome } from '../../protocol/requests';
-import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
+import { checkWorkspace, requireBuild, runCli } from './helpers';
 
 // Expansions that run code (issue 13, part 2), through the real `navi check --json` and
 // `navi run`: a value bash evaluates as code is denied when NAVI sees the code or another
@@ -13,35 +12,22 @@ import { requireBuild, runCli, tempDir, writeFiles } from './helpers';
 
 describe('navi check: expansions that run code', function () {
   this.timeout(60_000);
-  let root: string;
+  let fx: ReturnType<typeof checkWorkspace>;
   let ws: string;
   let marker: string;
-  let env: NodeJS.ProcessEnv;
-
   before(() => {
     requireBuild();
-    root = fs.realpathSync(tempDir('expansions'));
-    ws = path.join(root, 'home', 'app');
-    marker = path.join(root, 'ran');
-    writeFiles(ws, {
+    fx = checkWorkspace('expansions', {
       'package.json': '{"name":"app"}\n',
       'count.txt': '3\n',
       'cmds.txt': 'touch ran\n',
       'run.sh': 'echo hi\n',
     });
-    env = {
-      HOME: path.join(root, 'home'),
-      XDG_STATE_HOME: path.join(root, 'state'),
-      XDG_CONFIG_HOME: path.join(root, 'config'),
-    };
+    ws = fx.ws;
+    marker = path.join(fx.root, 'ran');
   });
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-  async function checkJson(command: string): Promise<Verdict> {
-    const r = await runCli(['check', '--json', '--', command], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    return Verdict.parse(JSON.parse(r.stdout));
-  }
+  after(() => fx.dispose());
+  const checkJson = (command: string) => fx.check(['--', command]);
 
   /** The classic: quoted text that arithmetic evaluation turns into a command (MARKER: a file). */
   const CLASSIC = "x='a[$(touch MARKER)]'; echo $((x))";
@@ -108,7 +94,7 @@ describe('navi check: expansions that run code', function () {
     assert.ok(fs.existsSync(marker), 'bash ran the touch in the subscript: the deny refuses real code');
     fs.rmSync(marker);
 
-    const r = await runCli(['run', '--json', '--yes', '--', withMarker(CLASSIC)], { cwd: ws, env });
+    const r = await runCli(['run', '--json', '--yes', '--', withMarker(CLASSIC)], { cwd: ws, env: fx.env });
     assert.notEqual(r.code, 0);
     const outcome = RunOutcome.parse(JSON.parse(r.stdout));
     assert.equal(outcome.ran, false);
