@@ -20,6 +20,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileDurably } from '../durableFile';
 import { type Skipped, type Store, git, gitText } from './shadowStore';
 
 const INDEX_NAME = 'navi-index-all';
@@ -59,15 +60,9 @@ function readYoung(file: string): string[] {
   }
 }
 
-function writeYoung(file: string, rels: string[]): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, JSON.stringify(rels), { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
-}
+/** Atomic and durable like the store's other state; a list that cannot be written only loses the guard. */
+const writeYoung = (file: string, rels: string[]) =>
+  writeFileDurably(file, JSON.stringify(rels)).catch(() => undefined);
 
 /** Entries in an index file: its header is "DIRC", a version and the count, big-endian. */
 function indexEntries(file: string): number {
@@ -212,7 +207,10 @@ function warmUp(store: Store, indexed: Store, rels: string[], maxBytes: number):
     }
     const n = await addInBatches(indexed, rest, Infinity, signal);
     const youngFile = path.join(store.gitDir, YOUNG_NAME);
-    writeYoung(youngFile, [...readYoung(youngFile), ...youngOf(store.workspace, rest.slice(0, n), started)]);
+    await writeYoung(youngFile, [
+      ...readYoung(youngFile),
+      ...youngOf(store.workspace, rest.slice(0, n), started),
+    ]);
     // git keeps the trees in the index: the next checkpoint's write-tree rewrites only what changed
     if (!signal.aborted) await git(indexed, ['write-tree'], { lowPriority: true, signal });
   })().catch(() => undefined);
@@ -288,7 +286,7 @@ export async function snapshotByIndex(
     // A changed file the budget did not reach must not keep its old content in the tree.
     const stale = late.filter((c) => c.tracked).map((c) => c.rel);
     if (stale.length) await updateIndex(indexed, ['--force-remove'], stale);
-    writeYoung(youngFile, youngOf(store.workspace, add.slice(0, i), started));
+    await writeYoung(youngFile, youngOf(store.workspace, add.slice(0, i), started));
     const tree = await gitText(indexed, ['write-tree']);
     const files = indexEntries(indexed.index);
     if (late.length || unseen.length)
