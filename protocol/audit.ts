@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The local audit trail: one event per line of an NDJSON file, each hash-chained to the line

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Diagnostics: the problems a project's own checkers (type checker, linter, formatter check) report,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The KPIs NAVI computes from its local, hash-chained audit log (`navi/metrics`, `navi metrics`,

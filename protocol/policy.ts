@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Command and edit policy: the file format shared by the org, workspace (`.navi/policy.json`) and

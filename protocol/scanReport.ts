@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The repository scan report: what `navi/scan` returns, what `navi scan --json` prints and what

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * NAVI's VS Code settings (the `navi.*` keys in package.json `contributes.configuration`). The

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlwaysAllowEntryInfo, AlwaysAllowId, ApprovalDecision, ApprovalParams } from './approvals';
 import { Effect } from './policy';
 import { ScanReport, ScanSummary } from './scanReport';

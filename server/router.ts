@@ -4,7 +4,7 @@ import {
   type Connection,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ErrorCodes, NaviError, type NaviErrorData } from '../protocol/errors';
 import type { RequestDef } from '../protocol/requests';
 import type { Logger, TaskContext } from './taskContext';

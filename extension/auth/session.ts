@@ -4,7 +4,7 @@
  *
  * vscode-free on purpose: the CLI and the unit tests use it too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Who the session belongs to, from the ID token (or the access token) claims. Display only. */
 export const SessionAccount = z.object({

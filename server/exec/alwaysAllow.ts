@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlwaysAllowEntryInfo } from '../../protocol/approvals';
 import { shellQuote } from '../../protocol/display';
 import { ErrorCodes, NaviError } from '../../protocol/errors';

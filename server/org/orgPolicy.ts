@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EffectivePolicy } from '../exec/policy';
 import type { PolicyLoader } from '../exec/policyLayers';
 import type { Logger } from '../taskContext';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCodes } from '../../protocol/errors';
 import { notifications, requests, ScanParams } from '../../protocol/requests';
 import { ScanReport } from '../../protocol/scanReport';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Diagnostic } from '../../../protocol/diagnostics';
 import { editorQuickFixes, modelChat } from '../../../protocol/requests';
 import type { Agent } from '../../client';

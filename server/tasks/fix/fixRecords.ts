@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FixId, FixerRef } from '../../../protocol/fix';
 import { Uuid7 } from '../../../protocol/audit';
 import { writeFileDurably } from '../../durableFile';

@@ -1,5 +1,5 @@
 import { ErrorCodes, NaviError } from '../../../protocol/errors';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { FixKeepParams, FixKeepResult, RollbackParams, RollbackResult } from '../../../protocol/fix';
 import { rollback } from '../../edits/checkpoints';
 import type { PipelinePorts } from '../../exec/pipeline';

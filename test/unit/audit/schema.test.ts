@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUDIT_EVENT_TYPES, AuditEvent, AuditEventInput, Uuid7 } from '../../../protocol/audit';
 
 const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'docs', 'audit.md'), 'utf8');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Effect } from '../../../protocol/policy';
 import { judgeCommand, judgeEdit } from '../../../server/exec/policy';
 import { type Case, corpusPolicyLayers, Fixture, loadCases } from './harness';

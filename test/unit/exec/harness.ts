@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Effect } from '../../../protocol/policy';
 import { AlwaysAllowStore } from '../../../server/exec/alwaysAllow';
 import type { PipelinePorts } from '../../../server/exec/pipeline';
