@@ -45,7 +45,13 @@ const builds = [
   // keytar (the CLI's OS keyring, optional, native) is loaded at run time when it is installed.
   {
     ...node,
-    entryPoints: { server: 'server/main.ts', cli: 'cli/navi.ts', launch: 'cli/launch.ts' },
+    entryPoints: {
+      server: 'server/main.ts',
+      cli: 'cli/navi.ts',
+      launch: 'cli/launch.ts',
+      // The worker thread that holds a TypeScript project open for the fix task's code fixes.
+      tsFixerThread: 'server/tasks/fix/tsFixerThread.ts',
+    },
     outdir: 'dist',
     external: ['keytar'],
   },

@@ -177,6 +177,42 @@ describe('navi fix (fix with verification, end to end)', function () {
     assert.match(again.stdout, /Nothing to roll back/);
   });
 
+  it('keeps both fixes when prettier --write and a TypeScript code fix change the same file (the code fix is looked for again on the formatted text)', async () => {
+    // TypeScript's fixes are looked for in a worker thread while the checkpoint is taken, on the
+    // files as the baseline saw them; prettier then rewrites the file, so that first answer is stale.
+    const root = repository(
+      {
+        'package.json': JSON.stringify({
+          name: 'both',
+          scripts: { 'format:check': 'prettier --check src', typecheck: 'tsc --noEmit -p .' },
+        }),
+        '.prettierrc': '{}\n',
+        'tsconfig.json': JSON.stringify({
+          compilerOptions: { target: 'es2022', module: 'commonjs', strict: true, noEmit: true, types: [] },
+          include: ['src'],
+        }),
+        'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+        'src/main.ts': 'export function total(xs:number[]):number{return xs.reduce((s,x)=>add(s,x),0)}\n',
+      },
+      ['typescript', 'prettier'],
+    );
+    const { code, result, stderr } = await fix(root);
+    assert.equal(code, 0, stderr);
+    assert.equal(result.status, 'fixed', JSON.stringify(result.remaining));
+    assert.deepEqual(
+      result.fixes.map((f) => [f.fixer.kind, f.status, f.receipt?.status]),
+      [
+        ['project-fixer', 'kept', 'verified'],
+        ['language-service', 'kept', 'verified'],
+      ],
+    );
+    const text = fs.readFileSync(path.join(root, 'src/main.ts'), 'utf8');
+    assert.match(text, /^import \{ add \} from "\.\/math";$/m, 'the import is there');
+    assert.match(text, /export function total\(xs: number\[\]\): number \{\n/, 'the formatting is kept');
+    execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', '.'], { cwd: root });
+    execFileSync(path.join(root, 'node_modules/.bin/prettier'), ['--check', 'src'], { cwd: root });
+  });
+
   it('fixes a checkJs JavaScript project; its receipt turns stale when a covered file changes, and verify fails on a tampered envelope', async () => {
     const root = repository(
       {

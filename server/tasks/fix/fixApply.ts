@@ -23,7 +23,13 @@ import { countsOf, diagKey, runChecks, testRun, type FixState } from './fixState
  */
 
 export type FixWrite =
-  { kind: 'command'; step: CheckStep; argv: string[] } | { kind: 'content'; contents: Map<string, string> };
+  | { kind: 'command'; step: CheckStep; argv: string[] }
+  | {
+      kind: 'content';
+      contents: Map<string, string>;
+      /** The texts the contents were computed from: a file that no longer has it is not written. */
+      basedOn?: Map<string, string>;
+    };
 
 export interface FixRequest {
   fixer: FixRecord['fixer'];
@@ -223,6 +229,19 @@ export class FixApplier {
     const before = new Map(files.map((f) => [f, readOrNull(abs(f))]));
     const commands: ReceiptCommand[] = [];
     if (req.write.kind === 'content') {
+      const { basedOn } = req.write;
+      const moved = files.filter(
+        (f) => basedOn?.has(f) && before.get(f)?.toString('utf8') !== basedOn.get(f),
+      );
+      if (moved.length) {
+        // Someone (the person, another fixer) changed the file since the fix was computed from it.
+        this.reason(
+          req.targets,
+          null,
+          `${moved[0]} changed while the fix was being prepared; it was not written`,
+        );
+        return undefined;
+      }
       for (const f of files) {
         const text = req.write.contents.get(f);
         if (text !== undefined) await fs.promises.writeFile(abs(f), text);

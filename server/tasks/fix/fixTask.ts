@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../../protocol/diagnostics';
 import type { WorkspaceProfile } from '../../../protocol/testing';
 import { createCheckpoint, type Checkpoint } from '../../edits/checkpoints';
 import { loadProfile, profileCommand, profileFile, realRoot, type ResolvedCommand } from '../profile';
-import { planChecks, type CheckStep } from './checkRuns';
+import { planChecks } from './checkRuns';
 import {
   countsOf,
   currentErrors,
@@ -24,7 +24,13 @@ import {
 import { FixApplier, type AppliedFix } from './fixApply';
 import { workspacePath } from './diagnostics';
 import { saveFixTask } from './fixRecords';
-import { fixTypeScript } from './tsFixer';
+import {
+  closeTypeScriptFixers,
+  openTypeScriptFixers,
+  startTypeScriptSearch,
+  typeScriptFixes,
+  type TypeScriptWork,
+} from './typeScriptFixes';
 import { modelFixes } from './modelFix';
 
 /**
@@ -180,6 +186,16 @@ async function finishAudit(
 }
 
 async function fixLoop(state: FixState): Promise<FixResult> {
+  // TypeScript projects open now: their programs build in a worker thread while the checks run.
+  const typeScript = openTypeScriptFixers(state);
+  try {
+    return await fixSteps(state, typeScript);
+  } finally {
+    closeTypeScriptFixers(typeScript);
+  }
+}
+
+async function fixSteps(state: FixState, typeScript: TypeScriptWork): Promise<FixResult> {
   const { ctx, params } = state;
   progress(state, 'baseline', `Running ${state.steps.length} check${state.steps.length === 1 ? '' : 's'}…`);
   for (const r of await runChecks(state, state.steps, 'baseline')) state.current.set(r.step.key, r);
@@ -188,10 +204,11 @@ async function fixLoop(state: FixState): Promise<FixResult> {
   const fixes: AppliedFix[] = [];
   let checkpoint: Checkpoint | undefined;
 
+  // TypeScript's fixes for the baseline's errors are looked for in the worker thread meanwhile.
+  startTypeScriptSearch(state, typeScript);
   if (before.length > 0 && !ctx.signal.aborted) {
-    // The baseline tests run while the checkpoint is taken and the first fixes are looked for (the
-    // TypeScript language service works in this process, the tests in theirs: two cores); nothing
-    // is written before they are done (FixApplier.apply waits for them).
+    // The baseline tests run while the checkpoint is taken and the first fixes are looked for;
+    // nothing is written before they are done (FixApplier.apply waits for them).
     const baseline = baselineTests(state).then((t) => {
       state.testsBefore = t;
     });
@@ -210,7 +227,7 @@ async function fixLoop(state: FixState): Promise<FixResult> {
       );
     const applier = new FixApplier(state, fixes);
     await toolFixes(state, applier);
-    await typeScriptFixes(state, applier);
+    await typeScriptFixes(state, applier, typeScript);
     await editorQuickFixes(state, applier);
     if (params.model && !ctx.signal.aborted) await modelFixes(state, applier, params.model);
     else if (!params.model && currentErrors(state).length > 0)
@@ -375,88 +392,6 @@ async function toolFixes(state: FixState, applier: FixApplier): Promise<void> {
   }
 }
 
-/** TypeScript's code fixes, per project with a `tsc` check: one fix per file changed. */
-async function typeScriptFixes(state: FixState, applier: FixApplier): Promise<void> {
-  const tscSteps = state.steps.filter((s) => s.adapter.id === 'tsc');
-  for (const step of tscSteps) {
-    if (state.ctx.signal.aborted) return;
-    const targets = currentErrors(state).filter(
-      (d) => d.checker === 'tsc' && d.file && fs.existsSync(path.join(state.root, d.file)),
-    );
-    const inProject = targets.filter(
-      (d) => !path.relative(step.dir, path.join(state.root, d.file)).startsWith('..'),
-    );
-    if (inProject.length === 0) continue;
-    progress(
-      state,
-      'fixing',
-      `TypeScript code fixes for ${inProject.length} error${inProject.length === 1 ? '' : 's'}…`,
-    );
-    const tsconfig = tsconfigOf(step);
-    let result: Awaited<ReturnType<typeof fixTypeScript>>;
-    try {
-      result = await fixTypeScript({
-        projectRoot: step.dir,
-        ...(tsconfig ? { tsconfigPath: tsconfig } : {}),
-        files: [...new Set(inProject.map((d) => path.join(state.root, d.file)))],
-        signal: state.ctx.signal,
-      });
-    } catch (error) {
-      state.notes.push(`TypeScript's code fixes could not run: ${(error as Error).message ?? String(error)}`);
-      continue;
-    }
-    state.notes.push(...result.notes.map((n) => `TypeScript: ${n}`));
-    for (const r of result.remaining) {
-      const rel = workspacePath(r.file, state.root, state.root);
-      const d = inProject.find(
-        (t) =>
-          t.file === rel &&
-          t.range.startLine === r.line &&
-          t.range.startColumn === r.column &&
-          t.code === `TS${r.code}`,
-      );
-      if (d && r.reason) state.reasons.set(diagKey(d), r.reason);
-    }
-    for (const edit of result.edits) {
-      const rel = workspacePath(edit.file, state.root, state.root);
-      if (!rel) continue;
-      const fixed = result.fixed.filter((f) => f.file === edit.file);
-      const fixNames = [...new Set(fixed.map((f) => f.fixName))].join(', ') || 'code fix';
-      const targetsOfFile = inProject.filter(
-        (d) =>
-          d.file === rel &&
-          fixed.some(
-            (f) =>
-              `TS${f.code}` === d.code &&
-              (f.line === d.range.startLine || f.message.split('\n')[0] === d.message.split('\n')[0]),
-          ),
-      );
-      if (!applier.writable(rel, targetsOfFile)) continue;
-      await applier.apply({
-        fixer: {
-          kind: 'language-service',
-          name: `typescript ${result.typescript.version} ${fixNames}`.slice(0, 200),
-        },
-        targets: targetsOfFile,
-        files: [rel],
-        write: { kind: 'content', contents: new Map([[rel, edit.after]]) },
-      });
-    }
-  }
-}
-
-/** The `-p`/`--project` of a tsc step, absolute; undefined for the default tsconfig.json. */
-function tsconfigOf(step: CheckStep): string | undefined {
-  const i = step.argv.findIndex((a) => a === '-p' || a === '--project');
-  const value = i >= 0 ? step.argv[i + 1] : step.argv.find((a) => a.startsWith('--project='))?.slice(10);
-  if (!value) return undefined;
-  const abs = path.resolve(step.dir, value);
-  try {
-    return fs.statSync(abs).isDirectory() ? path.join(abs, 'tsconfig.json') : abs;
-  } catch {
-    return undefined;
-  }
-}
 export type { FixContext, FixPorts } from './fixState';
 
 /**

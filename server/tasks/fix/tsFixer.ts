@@ -125,163 +125,257 @@ interface Candidate {
   reason?: string;
 }
 
-export async function fixTypeScript(opts: FixTypeScriptOptions): Promise<FixTypeScriptResult> {
-  const root = path.resolve(opts.projectRoot);
-  const loaded = loadTypeScript(root);
-  const { ts } = loaded;
-  const notes: string[] = loaded.reason
-    ? [`using NAVI's TypeScript ${loaded.version}: ${loaded.reason}`]
-    : [];
-  const result: FixTypeScriptResult = {
-    edits: [],
-    fixed: [],
-    remaining: [],
-    typescript: { version: loaded.version, source: loaded.source },
-    passes: 0,
-    notes,
-  };
-  opts.signal?.throwIfAborted();
+/** Where the language service's project comes from; `fix` says what to fix in it. */
+export interface TypeScriptProjectOptions {
+  projectRoot: string;
+  tsconfigPath?: string;
+  maxFiles?: number;
+}
 
-  const configPath = opts.tsconfigPath
-    ? path.resolve(root, opts.tsconfigPath)
-    : ['tsconfig.json', 'jsconfig.json'].map((n) => path.join(root, n)).find((p) => fs.existsSync(p));
-  if (!configPath) {
-    notes.push('no tsconfig.json or jsconfig.json');
-    return result;
-  }
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => notes.push(flatten(ts, d)),
-  });
-  if (!parsed) return result;
-  for (const d of parsed.errors) notes.push(flatten(ts, d));
-  const maxFiles = opts.maxFiles ?? MAX_FILES;
-  if (parsed.fileNames.length > maxFiles) {
-    notes.push(`skipped: ${parsed.fileNames.length} files in the project, more than the cap of ${maxFiles}`);
-    return result;
-  }
+export interface FixRequestOptions {
+  /** Files in scope (absolute or relative to projectRoot); default every project file. */
+  files?: string[];
+  /** Error codes to act on; default SAFE_CODES (others are never acted on). */
+  codes?: number[];
+  maxPasses?: number;
+  signal?: AbortSignal;
+}
 
-  // The in-memory host: edited texts override the disk, versions move with each edit.
-  const norm = (f: string) => path.resolve(f);
-  const original = new Map<string, string>();
-  const overlay = new Map<string, string>();
-  const versions = new Map<string, number>();
-  const readText = (f: string) => (overlay.has(norm(f)) ? overlay.get(norm(f)) : ts.sys.readFile(f));
-  const host: TS.LanguageServiceHost = {
-    getCompilationSettings: () => parsed.options,
-    getScriptFileNames: () => parsed.fileNames,
-    getProjectReferences: () => parsed.projectReferences,
-    getScriptVersion: (f) => String(versions.get(norm(f)) ?? 0),
-    getScriptSnapshot: (f) => {
-      const text = readText(f);
-      return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
-    },
-    getCurrentDirectory: () => root,
-    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-    fileExists: (f) => overlay.has(norm(f)) || ts.sys.fileExists(f),
-    readFile: (f) => readText(f),
-    readDirectory: (...a) => ts.sys.readDirectory(...a),
-    directoryExists: (d) => ts.sys.directoryExists(d),
-    getDirectories: (d) => ts.sys.getDirectories(d),
-    realpath: ts.sys.realpath,
-    useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
-  };
-  const service = ts.createLanguageService(host, ts.createDocumentRegistry());
-  try {
-    const inProject = new Set(parsed.fileNames.map(norm));
-    const scope = opts.files
-      ? opts.files.map((f) => path.resolve(root, f)).filter((f) => inProject.has(f))
-      : [...inProject].filter((f) => !f.endsWith('.d.ts') && !f.split(path.sep).includes('node_modules'));
-    if (opts.files && scope.length < opts.files.length)
-      notes.push('some requested files are not in the project');
-    const codes = new Set(opts.codes ?? SAFE_CODES);
-    const combinedAllowed = !opts.codes; // a restricted code set must not be widened by fix-all
-    const format: TS.FormatCodeSettings = {
-      ...ts.getDefaultFormatCodeSettings('\n'),
-      indentSize: 2,
-      tabSize: 2,
+/**
+ * A TypeScript project held open for code fixes: the language service and its program, built
+ * once (`warm`) and reused by every `fix`. Files on disk are versioned by their modification time
+ * and size, so whatever changes between two calls (a fixer's write, the person's own edit) is read
+ * again; a fix's own edits live in memory only while that fix runs.
+ */
+export class TypeScriptProject {
+  readonly typescript: { version: string; source: TypeScriptSource };
+  /** Config errors, skipped work, the TypeScript used: anything the caller should show. */
+  readonly notes: string[] = [];
+  private readonly ts: TypeScriptModule;
+  private readonly root: string;
+  private readonly parsed?: TS.ParsedCommandLine;
+  private readonly service?: TS.LanguageService;
+  private readonly overlay = new Map<string, { text: string; version: number }>();
+  private edits = 0;
+
+  constructor(opts: TypeScriptProjectOptions) {
+    this.root = path.resolve(opts.projectRoot);
+    const loaded = loadTypeScript(this.root);
+    this.ts = loaded.ts;
+    this.typescript = { version: loaded.version, source: loaded.source };
+    if (loaded.reason) this.notes.push(`using NAVI's TypeScript ${loaded.version}: ${loaded.reason}`);
+    const { ts, root } = this;
+    const configPath = opts.tsconfigPath
+      ? path.resolve(root, opts.tsconfigPath)
+      : ['tsconfig.json', 'jsconfig.json'].map((n) => path.join(root, n)).find((p) => fs.existsSync(p));
+    if (!configPath) {
+      this.notes.push('no tsconfig.json or jsconfig.json');
+      return;
+    }
+    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => this.notes.push(flatten(ts, d)),
+    });
+    if (!parsed) return;
+    for (const d of parsed.errors) this.notes.push(flatten(ts, d));
+    const maxFiles = opts.maxFiles ?? MAX_FILES;
+    if (parsed.fileNames.length > maxFiles) {
+      this.notes.push(
+        `skipped: ${parsed.fileNames.length} files in the project, more than the cap of ${maxFiles}`,
+      );
+      return;
+    }
+    this.parsed = parsed;
+    const norm = (f: string) => path.resolve(f);
+    const host: TS.LanguageServiceHost = {
+      getCompilationSettings: () => parsed.options,
+      getScriptFileNames: () => parsed.fileNames,
+      getProjectReferences: () => parsed.projectReferences,
+      getScriptVersion: (f) => {
+        const edited = this.overlay.get(norm(f));
+        if (edited) return `edit ${edited.version}`;
+        try {
+          const st = fs.statSync(f);
+          return `${st.mtimeMs}:${st.size}`;
+        } catch {
+          return 'missing';
+        }
+      },
+      getScriptSnapshot: (f) => {
+        const text = this.readText(f);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => root,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (f) => this.overlay.has(norm(f)) || ts.sys.fileExists(f),
+      readFile: (f) => this.readText(f),
+      readDirectory: (...a) => ts.sys.readDirectory(...a),
+      directoryExists: (d) => ts.sys.directoryExists(d),
+      getDirectories: (d) => ts.sys.getDirectories(d),
+      realpath: ts.sys.realpath,
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
     };
-    const preferences: TS.UserPreferences = { quotePreference: 'auto' };
-    const maxPasses = opts.maxPasses ?? 5;
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
 
-    for (let pass = 1; ; pass++) {
-      opts.signal?.throwIfAborted();
-      const diagnostics = scope.flatMap((file) =>
-        [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file)]
-          .filter((d) => d.category === ts.DiagnosticCategory.Error)
-          .map((diag) => ({ diag, file })),
-      );
-      const candidates: Candidate[] = diagnostics.map(({ diag, file }) =>
-        codes.has(diag.code) && pass <= maxPasses
-          ? { diag, file, ...chooseFix(service, file, diag, format, preferences) }
-          : {
-              diag,
-              file,
-              reason: codes.has(diag.code) ? 'not fixed within the passes' : 'no safe fix for this code',
-            },
-      );
-      const usable = candidates.filter((c) => c.action);
-      const changes = new Map<string, TS.TextChange[]>();
-      const applied: Candidate[] = [];
-      const combinedDone = new Set<string>();
-      for (const c of usable) {
-        const action = c.action!;
-        const key = `${c.file}\0${action.fixId}`;
-        if (action.fixId && combinedDone.has(key)) {
-          applied.push(c);
-          continue;
+  private readText(f: string): string | undefined {
+    return this.overlay.get(path.resolve(f))?.text ?? this.ts.sys.readFile(f);
+  }
+
+  /** Builds the program (parses and binds every file): the slow part, done before it is needed. */
+  warm(): void {
+    this.service?.getProgram()?.getTypeChecker();
+  }
+
+  /** The safe code fixes for the files in scope, in passes until nothing changes; writes nothing. */
+  fix(opts: FixRequestOptions = {}): FixTypeScriptResult {
+    const { ts, root, parsed, service } = this;
+    const result: FixTypeScriptResult = {
+      edits: [],
+      fixed: [],
+      remaining: [],
+      typescript: this.typescript,
+      passes: 0,
+      notes: [...this.notes],
+    };
+    opts.signal?.throwIfAborted();
+    if (!parsed || !service) return result;
+    const original = new Map<string, string>();
+    try {
+      const inProject = new Set(parsed.fileNames.map((f) => path.resolve(f)));
+      const scope = opts.files
+        ? opts.files.map((f) => path.resolve(root, f)).filter((f) => inProject.has(f))
+        : [...inProject].filter((f) => !f.endsWith('.d.ts') && !f.split(path.sep).includes('node_modules'));
+      if (opts.files && scope.length < opts.files.length)
+        result.notes.push('some requested files are not in the project');
+      const codes = new Set(opts.codes ?? SAFE_CODES);
+      const combinedAllowed = !opts.codes; // a restricted code set must not be widened by fix-all
+      const format: TS.FormatCodeSettings = {
+        ...ts.getDefaultFormatCodeSettings('\n'),
+        indentSize: 2,
+        tabSize: 2,
+      };
+      const preferences: TS.UserPreferences = { quotePreference: 'auto' };
+      const maxPasses = opts.maxPasses ?? 5;
+      // Pass 1 looks at every file in scope; a later pass only at the files the one before edited
+      // (their fixes may have revealed more: a name now imported, its member misspelled). What the
+      // other files reported stays as pass 1 found it; the checkers' own run decides in the end.
+      const inScope = new Set(scope);
+      let looked = scope;
+      const lastSeen = new Map<string, Candidate[]>();
+      for (let pass = 1; ; pass++) {
+        opts.signal?.throwIfAborted();
+        const candidates: Candidate[] = looked.flatMap((file) =>
+          [...service.getSyntacticDiagnostics(file), ...service.getSemanticDiagnostics(file)]
+            .filter((d) => d.category === ts.DiagnosticCategory.Error)
+            .map((diag) =>
+              codes.has(diag.code) && pass <= maxPasses
+                ? { diag, file, ...chooseFix(service, file, diag, format, preferences) }
+                : {
+                    diag,
+                    file,
+                    reason: codes.has(diag.code)
+                      ? 'not fixed within the passes'
+                      : 'no safe fix for this code',
+                  },
+            ),
+        );
+        for (const file of looked) lastSeen.set(file, []);
+        for (const c of candidates) lastSeen.get(c.file)!.push(c);
+        const changes = new Map<string, TS.TextChange[]>();
+        const applied = this.accept(candidates, changes, combinedAllowed, format, preferences);
+        if (applied.length === 0) {
+          result.remaining = [...lastSeen.values()]
+            .flat()
+            .map(({ diag, file, reason }) => toRemaining(ts, file, diag, reason));
+          break;
         }
-        let fileChanges: readonly TS.FileTextChanges[] = action.changes;
-        if (combinedAllowed && action.fixId && COMBINABLE.has(String(action.fixId))) {
-          const sameFix = usable.filter((o) => o.file === c.file && o.action!.fixId === action.fixId);
-          if (sameFix.length > 1) {
-            const combined = service.getCombinedCodeFix(
-              { type: 'file', fileName: c.file },
-              action.fixId,
-              format,
-              preferences,
-            );
-            fileChanges = combined.changes;
-          }
+        for (const [file, list] of changes) {
+          const before = this.readText(file) ?? '';
+          if (!original.has(file)) original.set(file, ts.sys.readFile(file) ?? '');
+          this.overlay.set(file, { text: applyChanges(before, list), version: ++this.edits });
         }
-        if (fileChanges.some((fc) => !insideProject(root, fc.fileName))) {
-          c.reason = 'the fix edits a file outside the project';
-          continue;
+        for (const c of applied) {
+          const { line } = lineColumn(ts, c.diag);
+          result.fixed.push({
+            file: c.file,
+            line,
+            code: c.diag.code,
+            message: flatten(ts, c.diag),
+            fixName: c.action!.fixName,
+          });
         }
-        if (tryAccept(changes, fileChanges)) {
-          applied.push(c);
-          if (fileChanges !== action.changes) combinedDone.add(key);
-        }
+        result.passes = pass;
+        looked = [...changes.keys()].filter((f) => inScope.has(f));
       }
-      if (applied.length === 0) {
-        result.remaining = candidates.map(({ diag, file, reason }) => toRemaining(ts, file, diag, reason));
-        break;
+      for (const [file, { text: after }] of this.overlay) {
+        const before = original.get(file) ?? '';
+        if (before !== after) result.edits.push({ file, before, after });
       }
-      for (const [file, list] of changes) {
-        const before = readText(file) ?? '';
-        if (!original.has(file)) original.set(file, ts.sys.readFile(file) ?? '');
-        overlay.set(file, applyChanges(before, list));
-        versions.set(file, (versions.get(file) ?? 0) + 1);
-      }
-      for (const c of applied) {
-        const { line } = lineColumn(ts, c.diag);
-        result.fixed.push({
-          file: c.file,
-          line,
-          code: c.diag.code,
-          message: flatten(ts, c.diag),
-          fixName: c.action!.fixName,
-        });
-      }
-      result.passes = pass;
+      return result;
+    } finally {
+      // The caller writes what it keeps; the next fix reads the files from disk again.
+      this.overlay.clear();
     }
-    for (const [file, after] of overlay) {
-      const before = original.get(file) ?? '';
-      if (before !== after) result.edits.push({ file, before, after });
+  }
+
+  /** The candidates whose fixes apply together this pass (combined per file where safe), their changes in `changes`. */
+  private accept(
+    candidates: Candidate[],
+    changes: Map<string, TS.TextChange[]>,
+    combinedAllowed: boolean,
+    format: TS.FormatCodeSettings,
+    preferences: TS.UserPreferences,
+  ): Candidate[] {
+    const service = this.service!;
+    const usable = candidates.filter((c) => c.action);
+    const applied: Candidate[] = [];
+    const combinedDone = new Set<string>();
+    for (const c of usable) {
+      const action = c.action!;
+      const key = `${c.file}\0${action.fixId}`;
+      if (action.fixId && combinedDone.has(key)) {
+        applied.push(c);
+        continue;
+      }
+      let fileChanges: readonly TS.FileTextChanges[] = action.changes;
+      if (combinedAllowed && action.fixId && COMBINABLE.has(String(action.fixId))) {
+        const sameFix = usable.filter((o) => o.file === c.file && o.action!.fixId === action.fixId);
+        if (sameFix.length > 1) {
+          const combined = service.getCombinedCodeFix(
+            { type: 'file', fileName: c.file },
+            action.fixId,
+            format,
+            preferences,
+          );
+          fileChanges = combined.changes;
+        }
+      }
+      if (fileChanges.some((fc) => !insideProject(this.root, fc.fileName))) {
+        c.reason = 'the fix edits a file outside the project';
+        continue;
+      }
+      if (tryAccept(changes, fileChanges)) {
+        applied.push(c);
+        if (fileChanges !== action.changes) combinedDone.add(key);
+      }
     }
-    return result;
+    return applied;
+  }
+
+  dispose(): void {
+    this.service?.dispose();
+  }
+}
+
+/** Opens the project, fixes, and closes it (one call; `TypeScriptProject` keeps it open). */
+export async function fixTypeScript(opts: FixTypeScriptOptions): Promise<FixTypeScriptResult> {
+  opts.signal?.throwIfAborted();
+  const project = new TypeScriptProject(opts);
+  try {
+    return project.fix(opts);
   } finally {
-    service.dispose();
+    project.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   applyChanges,
   fixTypeScript,
   loadTypeScript,
+  TypeScriptProject,
   type FixTypeScriptResult,
 } from '../../../server/tasks/fix/tsFixer';
 
@@ -198,6 +199,32 @@ describe('fix/tsFixer', function () {
     assert.match(loaded.reason ?? '', /7\.0\.0/);
     assert.match(loaded.version, /^6\./);
     assert.equal((await fixTypeScript({ projectRoot: seven })).typescript.source, 'navi');
+  });
+
+  it('an open project answers again on what is on disk now: a file changed between two fixes is read again', async () => {
+    const dir = make({
+      'src/lib.ts':
+        'export function foo(): number {\n  return 1;\n}\nexport function bar(): number {\n  return 2;\n}\n',
+      'src/a.ts': 'export const n: number = foo();\n',
+    });
+    const project = new TypeScriptProject({ projectRoot: dir });
+    try {
+      project.warm();
+      const file = path.join(dir, 'src/a.ts');
+      const first = project.fix({ files: [file] });
+      assert.match(first.edits[0]!.after, /import \{ foo \}/);
+      // The person edits the file (nothing was written by the fixer): now `bar` is missing.
+      fs.writeFileSync(file, 'export const m: number = bar() + 1;\n');
+      const second = project.fix({ files: [file] });
+      assert.equal(second.edits.length, 1);
+      assert.equal(second.edits[0]!.before, 'export const m: number = bar() + 1;\n');
+      assert.match(second.edits[0]!.after, /import \{ bar \}/);
+      assert.doesNotMatch(second.edits[0]!.after, /foo/);
+      // Its own edits are not kept from one fix to the next: the same answer twice.
+      assert.deepEqual(project.fix({ files: [file] }).edits, second.edits);
+    } finally {
+      project.dispose();
+    }
   });
 
   it('stops on an aborted signal and caps the number of files', async () => {
