@@ -4,13 +4,14 @@ import Module from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { keepWasmBaseline, WASM_BASELINE_FLAGS } from '../server/exec/wasmFlags';
+import { recordLaunchCache, type LaunchCacheStatus } from '../server/launchCache';
 import { privateTempDir } from '../server/privateTemp';
 
 /**
  * What happened to the cache: `used`; `written` (none yet: it is written at exit); `refused` by V8
  * (rewritten at exit); `off` (no private folder); `node` (Node's own compile cache).
  */
-export type LaunchCache = 'used' | 'written' | 'refused' | 'off' | 'node';
+export type LaunchCache = Exclude<LaunchCacheStatus, 'none'>;
 
 /**
  * Starts one of NAVI's bundles (dist/cli.js, dist/server.js) with V8's code cache, so a process
@@ -34,6 +35,7 @@ export function launch(bundle: string, cacheDir: string | null = defaultCacheDir
     .enableCompileCache;
   if (typeof builtIn === 'function') {
     if (cacheDir) builtIn(cacheDir);
+    recordLaunchCache(cacheDir ? 'node' : 'off');
     Module.createRequire(file)(file);
     return cacheDir ? 'node' : 'off';
   }
@@ -54,6 +56,14 @@ export function launch(bundle: string, cacheDir: string | null = defaultCacheDir
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
 
+  const status: LaunchCache = !cacheFile
+    ? 'off'
+    : !cached
+      ? 'written'
+      : script.cachedDataRejected === true
+        ? 'refused'
+        : 'used';
+  recordLaunchCache(status);
   const mod = new Module(file, undefined);
   mod.filename = file;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
@@ -68,9 +78,7 @@ export function launch(bundle: string, cacheDir: string | null = defaultCacheDir
   // Written at exit, after the exit handlers the bundle installed, so it holds what the run compiled.
   if (cacheFile && (!cached || script.cachedDataRejected === true))
     process.on('exit', () => writeCache(cacheFile, name, script));
-  if (!cacheFile) return 'off';
-  if (!cached) return 'written';
-  return script.cachedDataRejected === true ? 'refused' : 'used';
+  return status;
 }
 
 function cacheKey(source: string): string {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -53,8 +54,14 @@ export class Agent implements vscode.Disposable {
   async start(): Promise<void> {
     if (this.client) return this.whenRunning();
     const module = this.context.asAbsolutePath('dist/server.js');
+    // dist/launch.js starts the bundle with V8's code cache (cli/launch.ts), as the CLI's agent
+    // starts: the agent does not compile its megabytes of JavaScript again at every start.
+    const launcher = this.context.asAbsolutePath('dist/launch.js');
+    const run = fs.existsSync(launcher)
+      ? { module: launcher, args: [module], transport: TransportKind.ipc }
+      : { module, transport: TransportKind.ipc };
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
+      run,
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
@@ -96,7 +103,9 @@ export class Agent implements vscode.Disposable {
     try {
       await client.start();
       const info = await this.info();
-      this.log.info(`NAVI agent ${info.version} running (pid ${info.pid}, node ${info.node})`);
+      this.log.info(
+        `NAVI agent ${info.version} running (pid ${info.pid}, node ${info.node}, code cache: ${info.codeCache ?? 'none'})`,
+      );
       this.announce(info);
     } catch (error) {
       this.setState('failed', String(error));

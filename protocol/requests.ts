@@ -90,6 +90,12 @@ export const AgentInfoResult = z.object({
   sandbox: z.object({ available: z.boolean(), reason: z.string().optional() }),
   /** The audit log this agent appends to. */
   auditLog: z.string(),
+  /**
+   * How the agent's bundle was compiled at start (cli/launch.ts): from V8's code cache (`used`,
+   * `node`: Node's own compile cache), compiled and cached at exit (`written`), cache refused by
+   * V8 (`refused`), no private cache folder (`off`), or started without the launcher (`none`).
+   */
+  codeCache: z.enum(['used', 'written', 'refused', 'off', 'node', 'none']).optional(),
 });
 export type AgentInfoResult = z.infer<typeof AgentInfoResult>;
 

@@ -37,6 +37,7 @@ import { AppManager } from './tasks/start/apps';
 import { OrgService } from './org/orgService';
 import { metricsOfAuditLog } from './metrics/read';
 import { NAVI_VERSION } from './version';
+import { launchCacheStatus } from './launchCache';
 
 /**
  * The agent process: the only composition root. Transport comes from argv (`--stdio` for the CLI,
@@ -207,6 +208,7 @@ handle(connection, log, requests.agentInfo, async () => {
     tasks: ['scan', 'check', 'run', 'auditExport', 'metrics', 'profile', 'test', 'start', 'fix'],
     sandbox: { available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) },
     auditLog: auditPath(),
+    codeCache: launchCacheStatus(),
   };
 });
 

@@ -13,6 +13,11 @@ describe('NAVI agent process', () => {
     assert.ok(Number.isInteger(before.pid) && before.pid > 0, `pid ${before.pid}`);
     assert.ok(isAlive(before.pid), `agent ${before.pid} is alive before the kill`);
     assert.ok(before.version.length > 0, 'the agent reports its version');
+    // Started through dist/launch.js with V8's code cache (Node's own on Node 22+), as the CLI's agent.
+    assert.ok(
+      ['node', 'used', 'written'].includes(before.codeCache ?? 'none'),
+      `the agent started without the code cache (${before.codeCache})`,
+    );
 
     const states: string[] = [];
     const seen = api.onDidChangeAgentState((state) => states.push(state));
