@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { useSession } from './lib/session.mjs';
 import { naviView, openNaviContainer, screenshot, startCommand, waitForText } from './lib/workbench.mjs';
 
@@ -54,6 +55,7 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
       'the wildcard is shown with the names it stands for',
     );
     await screenshot(page, 'approval-pending');
+    await assertPanelAccessible(page, 'approval pending');
 
     await card.locator('[data-testid="approve-deny"]').click();
     await card.waitFor({ state: 'detached' });
@@ -92,6 +94,7 @@ describe('NAVI approvals: a command that needs approval (code-server + Chromium)
     await waitForText(run.locator('[data-testid="run-status"]'), /exit 0/, 60_000);
     await waitForText(run.locator('[data-testid="run-output"]'), /"name": "navi-e2e-fixture"/);
     await screenshot(page, 'command-output');
+    await assertPanelAccessible(page, 'command output');
   });
 
   it('exports the audit trail from the palette with both decisions in order', async () => {

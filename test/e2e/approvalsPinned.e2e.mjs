@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
 import { writeCommittedRepo } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
@@ -186,6 +187,7 @@ describe('NAVI approvals without noise: pinned, badge, status bar, keys, always 
     assert.match(additions, /may write\s+\S+\/cache\/\S+/);
     await page.mouse.move(1200, 850); // no hover tooltip in the screenshot
     await screenshot(page, 'approvals-pinned');
+    await assertPanelAccessible(page, 'approvals pinned');
 
     // Pinned: scrolled to the bottom of the panel, the approvals stay at its top.
     const top = await view.locator('body').evaluate((body) => {
@@ -236,6 +238,7 @@ describe('NAVI approvals without noise: pinned, badge, status bar, keys, always 
     await entry.scrollIntoViewIfNeeded();
     await page.mouse.move(1200, 850);
     await screenshot(page, 'always-allow-listed');
+    await assertPanelAccessible(page, 'always allow listed');
 
     // Still always allowed: a second run happens without anyone answering.
     const runs = () =>

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
 import { writeCommittedRepo } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
@@ -231,6 +232,7 @@ describe('NAVI fix with verification: Fix with NAVI (verified), Open Diff, Roll 
     await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible' });
     await page.waitForTimeout(500); // toasts animate in
     await screenshot(page, 'fix-verified');
+    await assertPanelAccessible(page, 'fix verified');
   });
 
   it('rolls the fix back after a confirmation, restores the file, and the receipt turns stale', async () => {
@@ -255,6 +257,7 @@ describe('NAVI fix with verification: Fix with NAVI (verified), Open Diff, Roll 
     assert.equal(await badge.getAttribute('data-status'), 'stale');
     await page.waitForTimeout(500);
     await screenshot(page, 'fix-rolled-back');
+    await assertPanelAccessible(page, 'fix rolled back');
   });
 
   it('NAVI: Fix Problems (current file) from the palette, Keep, and a saved edit turns the receipt stale', async () => {
@@ -297,5 +300,6 @@ describe('NAVI fix with verification: Fix with NAVI (verified), Open Diff, Roll 
     await waitForText(fix.locator('[data-testid="receipt-reasons"]'), /src\/main\.ts/);
     await page.waitForTimeout(500);
     await screenshot(page, 'fix-stale-after-edit');
+    await assertPanelAccessible(page, 'fix stale after edit');
   });
 });

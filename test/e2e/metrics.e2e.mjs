@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { useSession } from './lib/session.mjs';
 import { REPO } from './lib/tools.mjs';
 import { naviView, openNaviContainer, screenshot, startCommand, waitForText } from './lib/workbench.mjs';
@@ -70,6 +71,7 @@ describe('NAVI metrics: the KPIs of the audit trail in the panel (code-server + 
     };
     await card.scrollIntoViewIfNeeded();
     await screenshot(page, 'metrics');
+    await assertPanelAccessible(page, 'metrics');
 
     // navi/metrics as the CLI computes it from the same file.
     const auditLog = findAuditLog(server.dirs.userData);

@@ -1,6 +1,7 @@
 // The first-win flow in a real VS Code: scan the repository from the command palette, read the
 // report in NAVI's sidebar, follow a risk's evidence link into the editor.
 import assert from 'node:assert/strict';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { useSession } from './lib/session.mjs';
 import {
   activeTab,
@@ -25,6 +26,7 @@ describe('NAVI sidebar: scan report (code-server + Chromium)', function () {
     assert.match(await button.innerText(), /scan repository/i);
     assert.equal(await view.locator('[data-testid="scan-report"]').count(), 0, 'no report before a scan');
     await screenshot(page, 'sidebar-before-scan');
+    await assertPanelAccessible(page, 'before a scan');
   });
 
   it('scans from the command palette and shows the report in the NAVI sidebar', async () => {
@@ -66,6 +68,7 @@ describe('NAVI sidebar: scan report (code-server + Chromium)', function () {
     // The scan's progress notification closes once the scan is done.
     await waitForToastGone(page, /Scanning/);
     await screenshot(page, 'scan-report');
+    await assertPanelAccessible(page, 'with a scan report');
   });
 
   it('never shows the raw secret in the sidebar', async () => {

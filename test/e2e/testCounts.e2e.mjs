@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
 import { writeCommittedRepo } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
@@ -206,6 +207,7 @@ describe('NAVI test counts and times: repeated titles, an approval wait (code-se
     assert.ok(msOf(toastText.replace(/.*\bin\b/s, '')) < WAIT_MS, toastText);
     await page.waitForTimeout(500); // the toast animates in
     await screenshot(page, 'counts-panel');
+    await assertPanelAccessible(page, 'counts panel');
 
     // The Test Explorer: one item per test node ran, node's pass count over what ran, the run's
     // time from the tests' start.

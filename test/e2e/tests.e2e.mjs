@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import { assertPanelAccessible } from './lib/axe.mjs';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
 import { writeCommittedRepo } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
@@ -183,6 +184,7 @@ describe('NAVI tests and apps: Run Tests, Start App, Stop App (code-server + Chr
     const editor = view.locator('[data-testid="profile"]');
     assert.equal(await editor.locator('[data-testid="profile-test"]').inputValue(), 'npm test');
     await screenshot(page, 'profile-proposed');
+    await assertPanelAccessible(page, 'profile proposed');
     await editor.locator('[data-testid="profile-confirm"]').click();
     await view.locator('[data-testid="profile"][data-status="confirmed"]').waitFor({ state: 'visible' });
   });
@@ -212,6 +214,7 @@ describe('NAVI tests and apps: Run Tests, Start App, Stop App (code-server + Chr
     assert.equal(await link.innerText(), `test/math.test.js:${FAILING_LINE}`);
     await page.waitForTimeout(500); // the warning toast animates in
     await screenshot(page, 'tests-failure');
+    await assertPanelAccessible(page, 'tests failure');
 
     // The failure link opens the test file at the failing line.
     await link.click();
@@ -281,6 +284,7 @@ describe('NAVI tests and apps: Run Tests, Start App, Stop App (code-server + Chr
     );
     await page.waitForTimeout(500); // the notification animates in
     await screenshot(page, 'app-running');
+    await assertPanelAccessible(page, 'app running');
 
     // The panel's Output button shows what the app printed, live, in the NAVI App output channel.
     await card.locator('[data-testid="app-output"]').click();

@@ -330,7 +330,7 @@ function renderChange(fix: FixView, change: FixChangeView, actions: FixesActions
         ? button('Open Diff', () => actions.send({ kind: 'openFixDiff', fixId: fix.id, path: change.path }), {
             className: 'link',
             testid: 'fix-open-diff',
-            'aria-label': `Open the diff of ${change.path} in the editor`,
+            'aria-label': `Open Diff of ${change.path} in the editor`,
           })
         : null,
     ),

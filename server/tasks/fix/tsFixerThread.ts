@@ -2,12 +2,20 @@
 // started by tsFixerHandle.ts). It builds the language service's program as soon as it starts,
 // while the agent runs the project's checkers, so the fixes are found without waiting for it.
 
+import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { TypeScriptProject, type FixRequestOptions, type TypeScriptProjectOptions } from './tsFixer';
 import type { ThreadReply, ThreadRequest } from './tsFixerHandle';
 
 if (parentPort) {
   const port = parentPort;
+  // Below the project's own checker: on Linux a nice value is a thread's own (this thread only,
+  // not the agent's), so the baseline tsc keeps its core and this one gets what is left.
+  try {
+    os.setPriority(10);
+  } catch {
+    // Not permitted here: the thread runs at the agent's priority.
+  }
   let project: TypeScriptProject | undefined;
   let failure: string | undefined;
   try {
