@@ -14,6 +14,7 @@ import { SidebarProvider } from './webview/sidebarProvider';
 import { CommandOutputHub } from './features/commandOutput';
 import { FixFeature } from './features/fix/fixFeature';
 import { MetricsFeature } from './features/metrics';
+import { OnboardingFeature } from './features/onboarding';
 
 /**
  * Everything behind activation: the agent client, the scan controller, the sidebar and the
@@ -31,10 +32,16 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const testing = new TestingFeature(agent, scans, output, log);
   const fixes = new FixFeature(context, agent, log);
   const metrics = new MetricsFeature(agent, log);
+  const onboarding = new OnboardingFeature(
+    context.workspaceState,
+    agent,
+    [scans.onMessage, testing.onMessage, fixes.onMessage],
+    log,
+  );
   const sidebar = new SidebarProvider(
     context.extensionUri,
     version,
-    { agent, scans, approvals, alwaysAllow, runs, testing, fixes, metrics },
+    { agent, scans, approvals, alwaysAllow, runs, testing, fixes, metrics, onboarding },
     log,
   );
   const auth = new AuthFeature(context, log);
@@ -42,7 +49,7 @@ export function createCore(context: vscode.ExtensionContext, log: vscode.LogOutp
   const orgSync = new OrgSyncFeature(agent, auth, log);
   const commands = commandTable({ agent, scans, runs, auth, testing, fixes, approvals, log });
   context.subscriptions.push(agent, output, scans, approvals, runs, testing, fixes, sidebar, auth, orgSync);
-  context.subscriptions.push(approvalStatus, alwaysAllow, metrics);
+  context.subscriptions.push(approvalStatus, alwaysAllow, metrics, onboarding);
 
   agent.start().then(
     () => {

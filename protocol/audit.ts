@@ -247,6 +247,24 @@ export const ProfileConfirmedData = z
   })
   .strict();
 
+/**
+ * `onboarding.firstWin`: the workspace's first verified result since the NAVI panel was first
+ * opened there (a verified fix, a passing test run, an app that answered), written once per
+ * workspace by the extension through `navi/firstWin`. The time to first win KPI (`navi metrics`).
+ */
+export const OnboardingFirstWinData = z
+  .object({
+    /** When the NAVI panel was first opened in the workspace (ISO-8601 UTC, ms). */
+    panelOpenedAt: IsoUtcMs,
+    /** When the first verified result came (ISO-8601 UTC, ms). */
+    at: IsoUtcMs,
+    /** Milliseconds from `panelOpenedAt` to `at`. */
+    durationMs: z.number().int().nonnegative(),
+    /** What it was: `fix` (a fix verified), `test` (the tests passed), `start` (the app answered). */
+    via: z.enum(['fix', 'test', 'start']),
+  })
+  .strict();
+
 /** Common to `edit.*` events. */
 const EditRef = {
   /** UUIDv7 the proposer gives the edit; `edit.verdict` repeats it. */
@@ -415,6 +433,7 @@ const DATA = {
   'receipt.issued': ReceiptIssuedData,
   'alwaysAllow.revoked': AlwaysAllowRevokedData,
   'profile.confirmed': ProfileConfirmedData,
+  'onboarding.firstWin': OnboardingFirstWinData,
 } as const;
 
 /** Every event type, in the order docs/audit.md lists them. */
@@ -477,6 +496,7 @@ export const EditRolledBackEvent = eventOf('edit.rolledBack');
 export const ReceiptIssuedEvent = eventOf('receipt.issued');
 export const AlwaysAllowRevokedEvent = eventOf('alwaysAllow.revoked');
 export const ProfileConfirmedEvent = eventOf('profile.confirmed');
+export const OnboardingFirstWinEvent = eventOf('onboarding.firstWin');
 
 /** One line of the audit log. */
 export const AuditEvent = z.discriminatedUnion('type', [
@@ -497,6 +517,7 @@ export const AuditEvent = z.discriminatedUnion('type', [
   ReceiptIssuedEvent,
   AlwaysAllowRevokedEvent,
   ProfileConfirmedEvent,
+  OnboardingFirstWinEvent,
 ]);
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
@@ -520,5 +541,6 @@ export const AuditEventInput = z.discriminatedUnion('type', [
   inputOf('receipt.issued'),
   inputOf('alwaysAllow.revoked'),
   inputOf('profile.confirmed'),
+  inputOf('onboarding.firstWin'),
 ]);
 export type AuditEventInput = z.infer<typeof AuditEventInput>;

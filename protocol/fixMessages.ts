@@ -99,8 +99,11 @@ export type FixHostMessage = z.infer<typeof FixHostMessage>;
 
 /** Panel → host. */
 export const FixPanelMessage = z.discriminatedUnion('kind', [
-  /** Fix the workspace's problems (as NAVI: Fix Problems, which asks for the scope). */
-  z.object({ kind: z.literal('fixProblems') }),
+  /**
+   * Fix the workspace's problems (as NAVI: Fix Problems, which asks for the scope); `scope:
+   * 'workspace'` fixes the whole workspace without asking (the guided flow's one click).
+   */
+  z.object({ kind: z.literal('fixProblems'), scope: z.enum(['workspace']).optional() }),
   /** Stop the running fix task (`$/cancelRequest`): the agent rolls back what it did not verify. */
   z.object({ kind: z.literal('cancelFix'), runId: RunId }),
   /** Open the editor's diff of one file of a fix: the text before it (read-only) against the file now. */

@@ -109,6 +109,29 @@ export const OrgUploadMetrics = z
   .strict();
 export type OrgUploadMetrics = z.infer<typeof OrgUploadMetrics>;
 
+/**
+ * Time to first win: per workspace, the panel's first opening → its first verified result (the
+ * first `onboarding.firstWin` of each workspace in the log).
+ */
+export const FirstWinMetrics = z
+  .object({
+    /** Workspaces with a first win in the log. */
+    workspaces: z.number().int().nonnegative(),
+    /** Median of their times in ms (nearest rank); null when there is none. */
+    p50Ms: z.number().int().nonnegative().nullable(),
+    /** The most recent first win: its time in ms, what it was, when (ISO-8601). */
+    latest: z
+      .object({
+        durationMs: z.number().int().nonnegative(),
+        via: z.enum(['fix', 'test', 'start']),
+        at: z.string(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type FirstWinMetrics = z.infer<typeof FirstWinMetrics>;
+
 export const MetricsResult = z
   .object({
     /** The audit log read (absolute path). */
@@ -131,6 +154,8 @@ export const MetricsResult = z
     tasks: z.array(TaskCategoryMetrics).length(METRIC_CATEGORIES.length),
     commands: CommandMetrics,
     fixes: FixMetrics,
+    /** Time to first win (`onboarding.firstWin`). */
+    firstWin: FirstWinMetrics,
     /** The org upload state: only from the agent, only while signed in to an org. */
     org: OrgUploadMetrics.optional(),
   })

@@ -427,6 +427,35 @@ export const auditExport = request(
 export const metrics = request('navi/metrics', 'clientToServer', MetricsParams, MetricsResult);
 
 // ---------------------------------------------------------------------------------------------
+// navi/firstWin
+
+export const FirstWinParams = z
+  .object({
+    /** Absolute workspace root. */
+    root: z.string().min(1).max(4096),
+    /** When the NAVI panel was first opened in the workspace (ISO-8601 UTC, ms). */
+    panelOpenedAt: z.iso.datetime({ precision: 3 }),
+    /** When the first verified result came (ISO-8601 UTC, ms). */
+    at: z.iso.datetime({ precision: 3 }),
+    /** Milliseconds from `panelOpenedAt` to `at`. */
+    durationMs: z.number().int().nonnegative(),
+    /** `fix` (a fix verified), `test` (the tests passed), `start` (the app answered). */
+    via: z.enum(['fix', 'test', 'start']),
+  })
+  .strict();
+export type FirstWinParams = z.infer<typeof FirstWinParams>;
+
+export const FirstWinResult = z.object({ recorded: z.literal(true) });
+
+/**
+ * Client → server. The workspace's time to first win, measured by the extension (the panel's
+ * first opening → the first verified result), once per workspace: written to the audit log as
+ * `onboarding.firstWin`, the time to first win KPI of `navi/metrics`. Errors: -32602; the audit
+ * log's error when it cannot be written.
+ */
+export const firstWin = request('navi/firstWin', 'clientToServer', FirstWinParams, FirstWinResult);
+
+// ---------------------------------------------------------------------------------------------
 // navi/profile, navi/profileSave
 
 export const ProfileParams = z

@@ -14,6 +14,17 @@ export const Evidence = z.object({
   line: z.number().int().positive().optional(),
   /** A short, redacted excerpt or note that shows why (never a raw secret). */
   detail: z.string().max(300).optional(),
+  /**
+   * For secret findings: the id of the detection rule that matched (`aws-access-key-id`,
+   * `private-key`…). With `path` and `line` it makes the fingerprint a `.navi/secrets-baseline`
+   * line accepts (`path:rule:line`).
+   */
+  rule: z.string().max(100).optional(),
+  /**
+   * Why this finding has its severity, in a few words: `in source code`, `in CI configuration`,
+   * `in a committed .env file`, `test fixture (test/)`, `documentation (docs/)`, `Stripe test-mode key`…
+   */
+  reason: z.string().max(200).optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
@@ -30,8 +41,15 @@ export const Inventory = z.object({
   files: z.number().int().nonnegative(),
   /** Sum of their sizes in bytes (apparent size as `stat` reports it). */
   bytes: z.number().int().nonnegative(),
-  /** Per language, sorted by bytes descending. */
+  /** Per language, sorted by bytes descending: every file, binary and data included. */
   languages: z.array(LanguageStat),
+  /**
+   * The language bar, counted the way GitHub's linguist does: programming and markup languages
+   * only (no data, prose, binary or unrecognised files), outside vendored, generated and
+   * documentation paths (`node_modules/`, `vendor/`, `dist/`, `*.min.js`, lockfiles, `docs/`,
+   * `examples/`). Sorted by bytes descending. Absent in reports of older agents.
+   */
+  sourceLanguages: z.array(LanguageStat).optional(),
   /** How the file list was made: `git` (git ls-files) or `walk` (directory walk with .gitignore). */
   source: z.enum(['git', 'walk']),
 });
@@ -85,8 +103,10 @@ export type Severity = z.infer<typeof Severity>;
 
 export const Risk = z.object({
   /**
-   * Stable kind of risk: `secret`, `private-key`, `credentials-in-url`, `env-file`, `large-file`,
-   * `missing-lockfile`, `no-tests`, `no-ci`, `no-gitignore`.
+   * Stable kind of risk: `secret`, `private-key`, `credentials-in-url`, `secret-in-test-data`
+   * (keys in test fixtures, examples, docs or vendored code, or well-known test keys), `env-file`,
+   * `large-file`, `missing-lockfile`, `no-lockfile-on-purpose` (info: the project's own
+   * configuration turns lockfiles off), `no-tests`, `no-ci`, `no-gitignore`.
    */
   id: z.string(),
   severity: Severity,
@@ -96,6 +116,11 @@ export const Risk = z.object({
   evidence: z.array(Evidence),
   /** What to do about it, in one sentence. */
   remedy: z.string().optional(),
+  /**
+   * Why the severity is what it is, when the project's own files lowered it or the context
+   * decides it ("`package-lock=false` in .npmrc: no lockfile on purpose", "all in test fixtures").
+   */
+  reason: z.string().optional(),
 });
 export type Risk = z.infer<typeof Risk>;
 
@@ -145,5 +170,18 @@ export const ScanReport = ScanSummary.extend({
   skipped: z.array(SkippedEntry),
   /** Total number of skipped entries, including those beyond the cap. */
   skippedTotal: z.number().int().nonnegative(),
+  /**
+   * Secret findings the repository accepted in its baseline file and the report leaves out.
+   * Present only when the baseline file exists. It lowers what is reported, nothing else: the
+   * output redactor and command policy ignore it.
+   */
+  hidden: z
+    .object({
+      /** How many findings the baseline hid. */
+      count: z.number().int().nonnegative(),
+      /** The baseline file, relative to root (`.navi/secrets-baseline`). */
+      file: z.string(),
+    })
+    .optional(),
 });
 export type ScanReport = z.infer<typeof ScanReport>;

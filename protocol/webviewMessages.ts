@@ -65,6 +65,24 @@ export const TestRunSummary = z.object({
 });
 export type TestRunSummary = z.infer<typeof TestRunSummary>;
 
+/** What gave a workspace its first win: a verified fix, a passing test run, or an app that answered. */
+export const FirstWinVia = z.enum(['fix', 'test', 'start']);
+export type FirstWinVia = z.infer<typeof FirstWinVia>;
+
+/**
+ * The workspace's time to first win, as the extension host measures it: from the first time the
+ * NAVI panel was opened in this workspace to its first verified result. Kept in the workspace's
+ * state and written once to the audit log (`onboarding.firstWin`).
+ */
+export const FirstWin = z.object({
+  /** Epoch ms of the first verified result. */
+  at: z.number().int().nonnegative(),
+  /** Milliseconds from the panel's first opening to `at`. */
+  durationMs: z.number().int().nonnegative(),
+  via: FirstWinVia,
+});
+export type FirstWin = z.infer<typeof FirstWin>;
+
 /** Failures the panel lists at most (the Problems view and the Test Explorer have them all). */
 export const PANEL_MAX_FAILURES = 50;
 
@@ -220,6 +238,15 @@ export const HostMessage = z.discriminatedUnion('kind', [
     error: z.string().optional(),
     hint: z.string().optional(),
   }),
+  /**
+   * The guided first win of this workspace (after `ready` and when it changes): when the panel was
+   * first opened here (epoch ms) and, once there is one, the first verified result.
+   */
+  z.object({
+    kind: z.literal('onboarding'),
+    openedAt: z.number().int().nonnegative(),
+    firstWin: FirstWin.optional(),
+  }),
   /** A started app changed state (starting, ready with its URL, exited, failed, stopped). */
   z.object({
     kind: z.literal('appState'),
@@ -288,6 +315,11 @@ export const PanelMessage = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('startApp'), project: z.string().max(4096).optional() }),
   /** Stop a started app (its whole process tree). */
   z.object({ kind: z.literal('stopApp'), appId: z.string().min(1).max(100) }),
+  /**
+   * What else NAVI can do, from the guided flow: `walkthrough` opens the NAVI walkthrough,
+   * `model` the `navi.model` settings, `signIn` runs NAVI: Sign In.
+   */
+  z.object({ kind: z.literal('learnMore'), topic: z.enum(['walkthrough', 'model', 'signIn']) }),
   /** Show the apps' live output (the "NAVI App" output channel). */
   z.object({ kind: z.literal('showAppOutput') }),
   /** Open a ready app's URL in the default browser or in VS Code's Simple Browser. */

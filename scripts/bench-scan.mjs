@@ -215,6 +215,7 @@ async function main() {
       'JavaScript regexes are not Unicode-aware either. The machine is shared with other work, so wall times move with its',
       'load; the CPU row and the paired ratio are the steadier comparison.',
       '',
+      '',
     ].join('\n');
     let text = fs.existsSync(docs)
       ? fs.readFileSync(docs, 'utf8')

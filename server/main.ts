@@ -355,6 +355,27 @@ handle(connection, log, requests.start, async (params, ctx) => {
 
 handle(connection, log, requests.stopApp, (params) => apps.stop(params.appId));
 
+handle(connection, log, requests.firstWin, async (params) => {
+  try {
+    await lazyAudit.append({
+      type: 'onboarding.firstWin',
+      actor: { kind: 'system' },
+      workspace: params.root,
+      data: {
+        panelOpenedAt: params.panelOpenedAt,
+        at: params.at,
+        durationMs: params.durationMs,
+        via: params.via,
+      },
+    });
+  } catch {
+    throw new NaviError(ErrorCodes.AuditUnavailable, 'NAVI could not write its audit log.', {
+      hint: 'Run "navi audit verify" to check the log.',
+    });
+  }
+  return { recorded: true as const };
+});
+
 handle(connection, log, requests.metrics, async () => {
   const result = await metricsOfAuditLog(auditPath());
   const upload = await org.status();

@@ -14,6 +14,15 @@ import { applyTesting, createTestingState, renderTesting } from './views/tests';
 import { applyFix, createFixesState, patchFixProgress, renderFixes } from './views/fixes';
 import './views/fixes.css';
 import { applyMetrics, createMetricsView, renderMetrics } from './views/metrics';
+import { renderGuide, renderNextStepAction } from './views/guide';
+import {
+  applyOnboarding,
+  createOnboardingState,
+  nextStepViews,
+  type GuideHost,
+  type GuideScan,
+  type PanelFacts,
+} from './views/guideModel';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -58,6 +67,8 @@ const fixes = createFixesState();
 const alwaysAllow = createAlwaysAllowView();
 /** The KPIs of the audit trail (views/metrics.ts); the card updates itself in place. */
 const metrics = createMetricsView();
+/** The guided first win and its time (views/guide.ts). */
+const onboarding = createOnboardingState();
 /** Approvals whose "exactly what runs" disclosure is open. */
 const openApprovalDetails = new Set<string>();
 /** An approval card to give the focus to after the next render (a card was answered from the keyboard). */
@@ -170,6 +181,9 @@ function apply(message: HostMessage): 'output' | 'patched' | 'focus' | void {
       if (r) r.finished = message;
       return;
     }
+    case 'onboarding':
+      applyOnboarding(onboarding, message);
+      return;
     case 'profile':
     case 'testStarted':
     case 'testProgress':
@@ -201,6 +215,7 @@ function render(): void {
     agentBanner(),
     trustBanner(),
     sandboxBanner(),
+    renderGuide(facts(), guideHost),
     renderTesting(testing, { send, trusted: model.trusted, render }),
     renderFixes(fixes, { send, trusted: model.trusted }),
     runs,
@@ -219,6 +234,25 @@ function render(): void {
   if (focusAfterRender) {
     focusAfterRender = undefined;
     focusApproval(app);
+  }
+}
+
+const guideHost: GuideHost = { send, render };
+
+/** What the guide and the next steps read (views/guideModel.ts). */
+function facts(): PanelFacts {
+  return { trusted: model.trusted, scan: guideScan(), testing, fixes, onboarding };
+}
+
+function guideScan(): GuideScan {
+  const scan = model.scan;
+  switch (scan.state) {
+    case 'done':
+      return { state: 'done', report: scan.report };
+    case 'failed':
+      return { state: 'failed', message: scan.message };
+    default:
+      return { state: scan.state };
   }
 }
 
@@ -308,6 +342,10 @@ function scanSection(): HTMLElement[] {
           ...renderSummary(scan.report),
           ...renderFindings(scan.report, {
             openFile: (path, line) => send({ kind: 'openFile', path, line }),
+            nextSteps: {
+              views: nextStepViews(scan.report, facts()),
+              renderAction: (step) => renderNextStepAction(step, facts(), guideHost),
+            },
           }),
         ),
       ];

@@ -6,7 +6,8 @@ import { metricsOfAuditLog } from '../../server/metrics/read';
 import { EXIT, UsageError } from '../common';
 
 /** One line for the `navi` command table. */
-export const METRICS_SUMMARY = 'KPIs from the audit trail: tasks, approvals by rule, fixes.';
+export const METRICS_SUMMARY =
+  'KPIs from the audit trail: tasks, approvals by rule, fixes, time to first win.';
 
 export const METRICS_HELP = `Usage:
   navi metrics [PATH] [--json]
@@ -17,7 +18,9 @@ global storage folder), verifies its hash chain and prints, from the events that
   - tasks by category (scan, fix, test, start, command): how many finished, success rate,
     error rate, p50 and p95 duration;
   - commands allowed (by the policy), approved (by a person or --yes) and denied, by rule;
-  - fixes verified, kept and rolled back.
+  - fixes verified, kept and rolled back;
+  - time to first win (VS Code: the NAVI panel first opened in a workspace → its first verified
+    result), the latest and the median over workspaces.
 Nothing after a broken link counts ("navi audit verify" says where and why). No agent is started.
 The org upload state is shown in VS Code's Metrics card and by "navi audit upload".
 
@@ -66,6 +69,12 @@ export async function metricsCommand(args: string[], io: MetricsIo = process): P
 }
 
 const pct = (r: number | null) => (r === null ? '—' : `${Math.round(r * 1000) / 10}%`);
+
+const FIRST_WIN_VIA: Record<NonNullable<MetricsResult['firstWin']['latest']>['via'], string> = {
+  fix: 'a verified fix',
+  test: 'tests passed',
+  start: 'the app answered',
+};
 
 /** Milliseconds as people read them: 850 ms, 4.2 s, 3 min 5 s. */
 export function formatDuration(ms: number | null): string {
@@ -125,6 +134,15 @@ export function formatMetrics(m: MetricsResult): string {
   out.push(
     '',
     `Fixes: ${f.verified} verified, ${f.failedVerification} failed verification, ${f.kept} kept, ${f.rolledBack} rolled back`,
+  );
+  const w = m.firstWin;
+  out.push(
+    '',
+    w.latest
+      ? `Time to first win: ${formatDuration(w.latest.durationMs)} (${FIRST_WIN_VIA[w.latest.via]}, ${w.latest.at})${
+          w.workspaces > 1 ? `; median ${formatDuration(w.p50Ms)} over ${w.workspaces} workspaces` : ''
+        }`
+      : 'Time to first win: none recorded yet',
   );
   if (m.org)
     out.push(

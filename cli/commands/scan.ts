@@ -9,7 +9,7 @@ import { startAgent, CancellationTokenSource, type AgentLogLine } from '../agent
 import { EXIT, UsageError } from '../common';
 import { formatReport, formatSummary, style } from '../format';
 
-export const SCAN_HELP = `Usage: navi scan [PATH] [--json] [--fail-on SEVERITY] [--verbose]
+export const SCAN_HELP = `Usage: navi scan [PATH] [--json] [--all] [--fail-on SEVERITY] [--verbose]
 
 Scan a repository (default: the current directory) read-only: files and languages, projects and
 their install/build/lint/typecheck/format/test/start commands, CI, risks (committed secrets,
@@ -17,6 +17,8 @@ their install/build/lint/typecheck/format/test/start commands, CI, risks (commit
 
 Options:
   --json              Print the report as JSON (fields: docs/protocol.md) instead of a summary.
+  --all               List every project with its commands and every workspace folder (a big
+                      monorepo's projects are otherwise summarised by folder).
   --fail-on SEVERITY  Exit 1 when a risk of this severity or worse is found
                       (critical, high, medium, low, info). For CI pipelines.
   --verbose           Print the agent's log lines on stderr.`;
@@ -27,6 +29,7 @@ export async function scanCommand(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       'fail-on': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -74,7 +77,7 @@ export async function scanCommand(args: string[]): Promise<number> {
     const parsed = requests.ScanSummaryParams.safeParse(raw);
     if (!values.json && parsed.success && parsed.data.scanId === scanId) {
       clearLine();
-      process.stdout.write(formatSummary(parsed.data.summary));
+      process.stdout.write(formatSummary(parsed.data.summary, { all: values.all }));
     }
   });
   try {

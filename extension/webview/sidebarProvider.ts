@@ -12,6 +12,7 @@ import type { TestingFeature } from '../features/testing';
 import type { FixFeature } from '../features/fix/fixFeature';
 import { FixPanelMessage, type FixHostMessage } from '../../protocol/fixMessages';
 import type { MetricsFeature } from '../features/metrics';
+import type { OnboardingFeature } from '../features/onboarding';
 import { MetricsPanelMessage, type MetricsHostMessage } from '../../protocol/metricsMessages';
 import { panelHtml } from './html';
 
@@ -36,6 +37,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
   private readonly testing: TestingFeature;
   private readonly fixes: FixFeature;
   private readonly metrics: MetricsFeature;
+  private readonly onboarding: OnboardingFeature;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -49,6 +51,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       testing: TestingFeature;
       fixes: FixFeature;
       metrics: MetricsFeature;
+      onboarding: OnboardingFeature;
     },
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -61,6 +64,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       testing: this.testing,
       fixes: this.fixes,
       metrics: this.metrics,
+      onboarding: this.onboarding,
     } = parts);
     this.disposables.push(
       this.scans.onMessage((m) => this.post(m)),
@@ -71,6 +75,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       this.testing.onMessage((m) => this.post(m)),
       this.fixes.onMessage((m) => this.post(m)),
       this.metrics.onMessage((m) => this.post(m)),
+      this.onboarding.onMessage((m) => this.post(m)),
       this.agent.onDidChangeState((state) => this.post({ kind: 'agentState', state })),
       this.agent.onDidStart((info) => this.post(sandboxMessage(info))),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.post({ kind: 'trust', trusted: true })),
@@ -86,6 +91,8 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')],
     };
     view.webview.html = panelHtml(view.webview, this.extensionUri);
+    // The time to first win counts from the first time the panel opens in this workspace.
+    this.onboarding.panelOpened();
     this.showBadge(this.approvals.summaries());
     const sub = view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
     // A hidden view's page goes (no retainContextWhenHidden) and says `ready` again when shown.
@@ -154,6 +161,7 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
           ...this.testing.replay(),
           ...this.fixes.replay(),
           ...this.metrics.replay(),
+          ...this.onboarding.replay(),
           ...this.alwaysAllow.replay(),
           ...this.approvals.replay(),
         ])
@@ -204,6 +212,10 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
       case 'decideApproval':
         this.approvals.decide(message.approvalId, message.decision);
         return;
+      case 'learnMore':
+        if (message.topic === 'walkthrough') await this.onboarding.openWalkthrough(WALKTHROUGH_ID);
+        else await learnMore(message.topic);
+        return;
       default: {
         const unreachable: never = message;
         return unreachable;
@@ -239,6 +251,25 @@ export class SidebarProvider implements vscode.WebviewViewProvider, vscode.Dispo
     for (const d of this.disposables) d.dispose();
   }
 }
+
+/** The guided flow's "what else" links besides the walkthrough: the model settings, sign-in. */
+async function learnMore(topic: 'model' | 'signIn'): Promise<void> {
+  switch (topic) {
+    case 'model':
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'navi.model');
+      return;
+    case 'signIn':
+      await vscode.commands.executeCommand('navi.signIn');
+      return;
+    default: {
+      const unreachable: never = topic;
+      return unreachable;
+    }
+  }
+}
+
+/** `<publisher>.<name>#<walkthrough id>` of package.json's `contributes.walkthroughs`. */
+export const WALKTHROUGH_ID = 'navi-dev.navi#navi.firstWin';
 
 function sandboxMessage(info: AgentInfoResult): HostMessage {
   return {

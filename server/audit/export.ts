@@ -173,6 +173,8 @@ function summary(event: AuditEvent): string {
       return `receipt ${event.data.receiptId} (${event.data.result}) for ${event.data.fixId}: ${event.data.paths.join(', ')}`;
     case 'alwaysAllow.revoked':
       return `revoked always allow ${event.data.entryId}: ${event.data.argv.join(' ')}`;
+    case 'onboarding.firstWin':
+      return `first win (${event.data.via}) ${event.data.durationMs} ms after the panel was first opened`;
     case 'profile.confirmed':
       return `profile confirmed: ${event.data.commands.map((c) => `${c.project} ${c.kind}: ${c.command}`).join('; ')}`;
     case 'task.started':

@@ -2,146 +2,30 @@
  * Secret detection and redaction, shared by the repository scan (finds secrets in files) and the
  * command runner (redacts secrets from streamed output before it is shown, logged or audited).
  *
- * The patterns are provider key formats with a fixed prefix, so a false positive is rare and a
- * literal keyword can rule a file out before any regex runs. They avoid look-arounds so the same
- * sources run under ripgrep (the scan benchmark compares against it).
+ * The rules live in ./secretRules (provider formats with a fixed prefix or a keyword, generic
+ * formats with entropy checks); a literal keyword rules a text out before any regex runs. They
+ * avoid look-arounds so the same sources run under ripgrep (the scan benchmark compares against it).
  */
 
-export type SecretKind = 'secret' | 'private-key' | 'credentials-in-url';
+import {
+  SECRET_RULES,
+  buildKeywordAutomaton,
+  findKeywords,
+  isPlaceholderCredential,
+  type KeywordAutomaton,
+  type SecretKind,
+  type SecretPattern,
+  type SecretRule,
+} from './secretRules';
 
-export interface SecretPattern {
-  /** Stable id of the format (`aws-access-key-id`, `github-token`…). */
-  id: string;
-  /** What a user reads ("AWS access key id"). */
-  title: string;
-  kind: SecretKind;
-  /**
-   * Case-sensitive literals; a text that contains none of them cannot match `regex`. The scan
-   * uses them as a cheap prefilter.
-   */
-  keywords: readonly string[];
-  /**
-   * Global regex. When it has a first capture group, only that group is sensitive (the rest, such
-   * as `aws_secret_access_key =`, is kept in redacted text); otherwise the whole match is.
-   */
-  regex: RegExp;
-  /**
-   * For patterns whose keyword is too common to be a useful prefilter (`://`): a fast regex that
-   * marks where `regex` may match instead. Its match lies on the line of the full match.
-   */
-  probe?: RegExp;
-  /** The match may span lines (searched in a window that crosses line ends). */
-  multiline?: boolean;
-}
+export type { SecretKind, SecretPattern, SecretRule };
+export { isPlaceholderCredential };
 
-export const SECRET_PATTERNS: readonly SecretPattern[] = [
-  {
-    id: 'aws-access-key-id',
-    title: 'AWS access key id',
-    kind: 'secret',
-    keywords: ['AKIA', 'ASIA'],
-    regex: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
-  },
-  {
-    id: 'aws-secret-access-key',
-    title: 'AWS secret access key',
-    kind: 'secret',
-    keywords: ['aws_secret', 'AWS_SECRET', 'SecretAccessKey', 'secret_access_key', 'SECRET_ACCESS_KEY'],
-    regex:
-      /(?:[Aa][Ww][Ss]_?[Ss][Ee][Cc][Rr][Ee][Tt]_?[Aa][Cc][Cc][Ee][Ss][Ss]_?[Kk][Ee][Yy]|SecretAccessKey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})/g,
-  },
-  {
-    id: 'github-token',
-    title: 'GitHub token',
-    kind: 'secret',
-    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
-    regex: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/g,
-  },
-  {
-    id: 'github-fine-grained-token',
-    title: 'GitHub fine-grained token',
-    kind: 'secret',
-    keywords: ['github_pat_'],
-    regex: /\bgithub_pat_[A-Za-z0-9_]{36,}\b/g,
-  },
-  {
-    id: 'gitlab-token',
-    title: 'GitLab personal access token',
-    kind: 'secret',
-    keywords: ['glpat-'],
-    regex: /\bglpat-[A-Za-z0-9_-]{20,}/g,
-  },
-  {
-    id: 'slack-token',
-    title: 'Slack token',
-    kind: 'secret',
-    keywords: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxr-', 'xoxs-'],
-    regex: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
-  },
-  {
-    id: 'slack-webhook',
-    title: 'Slack webhook URL',
-    kind: 'secret',
-    keywords: ['hooks.slack.com'],
-    regex: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/+-]{20,})/g,
-  },
-  {
-    id: 'stripe-key',
-    title: 'Stripe live key',
-    kind: 'secret',
-    keywords: ['sk_live_', 'rk_live_'],
-    regex: /\b[rs]k_live_[A-Za-z0-9]{20,}\b/g,
-  },
-  {
-    id: 'npm-token',
-    title: 'npm access token',
-    kind: 'secret',
-    keywords: ['npm_'],
-    regex: /\bnpm_[A-Za-z0-9]{36}\b/g,
-  },
-  {
-    id: 'anthropic-key',
-    title: 'Anthropic API key',
-    kind: 'secret',
-    keywords: ['sk-ant-'],
-    regex: /\bsk-ant-[A-Za-z0-9_-]{32,}/g,
-  },
-  {
-    id: 'openai-key',
-    title: 'OpenAI API key',
-    kind: 'secret',
-    keywords: ['sk-'],
-    // Project/service keys have a typed prefix; legacy keys are 48 alphanumerics (the hyphen in
-    // `sk-ant-` keeps Anthropic keys out of the legacy branch).
-    regex: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{48}\b)/g,
-  },
-  {
-    id: 'google-api-key',
-    title: 'Google API key',
-    kind: 'secret',
-    keywords: ['AIza'],
-    regex: /\bAIza[0-9A-Za-z_-]{35}/g,
-  },
-  {
-    id: 'private-key',
-    title: 'Private key',
-    kind: 'private-key',
-    keywords: ['PRIVATE KEY'],
-    // The header and the start of a key body (after optional PEM headers, across real or escaped
-    // `\n` line breaks as in JSON key files): a bare header in code or docs is not a key.
-    regex:
-      /-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:\\[rn]|\s)+(?:[A-Za-z-]+: [^\n\\]*(?:\\[rn]|\s)+)*[A-Za-z0-9+/=]{16,}/g,
-    multiline: true,
-  },
-  {
-    id: 'credentials-in-url',
-    title: 'Password in URL',
-    kind: 'credentials-in-url',
-    keywords: ['://'],
-    probe: /:\/\/[^\s:/?#@'"`<>]+:[^\s/?#@'"`<>]+@/g,
-    regex: /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@'"`<>]+:([^\s/?#@'"`<>]+)@[A-Za-z0-9.-]+/g,
-  },
-];
+/**
+ * Every format the scan looks for (server/audit/secretRules): the redactors below mask all of
+ * them, so whatever the scan can find, a command's output, a log line or an audit event never shows.
+ */
+export const SECRET_PATTERNS: readonly SecretRule[] = SECRET_RULES;
 
 /** Mask for a sensitive value: at most its first 4 characters, never enough to use. */
 export function maskSecret(secret: string): string {
@@ -159,12 +43,18 @@ export function redactMatch(match: RegExpExecArray, pattern: SecretPattern): str
   if (pattern.kind === 'credentials-in-url' && sensitive !== undefined) {
     // A password is short and guessable from a prefix; mask all of it.
     const at = whole.lastIndexOf(':' + sensitive + '@');
-    return whole.slice(0, at + 1) + '****' + whole.slice(at + 1 + sensitive.length);
+    // A long user name is a token itself (`https://<token>:x-oauth-basic@github.com`): masked too.
+    const scheme = whole.indexOf('://') + 3;
+    const user = whole.slice(scheme, at);
+    const shownUser = user.length >= 20 ? maskSecret(user) : user;
+    return whole.slice(0, scheme) + shownUser + ':****' + whole.slice(at + 1 + sensitive.length);
   }
   // The header says what it is; nothing of the key body is shown.
   if (pattern.kind === 'private-key') return /^-----BEGIN[^-]*-----/.exec(whole)?.[0] ?? 'PRIVATE KEY';
   if (sensitive === undefined) return maskSecret(whole);
   const at = whole.lastIndexOf(sensitive);
+  // A multi-line value (a manifest's data entries): stars only, no line of it survives.
+  if (/[\r\n]/.test(sensitive)) return whole.slice(0, at) + ' ' + maskValue(sensitive);
   return whole.slice(0, at) + maskSecret(sensitive) + whole.slice(at + sensitive.length);
 }
 
@@ -172,8 +62,8 @@ export function redactMatch(match: RegExpExecArray, pattern: SecretPattern): str
 const PRIVATE_KEY_BLOCK =
   /-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----|$)/g;
 
-/** The provider formats other than private keys (those are whole blocks, handled first). */
-const TOKEN_PATTERNS = SECRET_PATTERNS.filter((p) => p.kind !== 'private-key');
+/** The formats other than PEM private keys (those are whole blocks, handled first). */
+const notPem = (rule: SecretRule) => rule.id !== 'private-key';
 
 /**
  * Replaces every secret in `text` by its redacted form. A private key block becomes its header
@@ -186,7 +76,10 @@ export function redactSecrets(text: string): string {
     const header = /^-----BEGIN[^\n-]*-----/.exec(block)?.[0] ?? '-----BEGIN PRIVATE KEY-----';
     return `${header} [REDACTED]`;
   });
-  return applyPatterns(out, TOKEN_PATTERNS);
+  return applyPatterns(
+    out,
+    rulesIn(out).filter((r) => notPem(r) && !OUTPUT_ONLY.has(r)),
+  );
 }
 
 const BEGIN_KEY = /-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----/;
@@ -258,40 +151,6 @@ function keyBlockFilter(): {
   };
 }
 
-const PLACEHOLDER_PASSWORDS = new Set([
-  'password',
-  'passwd',
-  'pass',
-  'pwd',
-  'secret',
-  'changeme',
-  'change-me',
-  'example',
-  'placeholder',
-  'your-password',
-  'yourpassword',
-  'mypassword',
-  'test',
-  'token',
-  'redacted',
-]);
-const EXAMPLE_HOST = /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)$/i;
-
-/**
- * True when a `scheme://user:pass@host` match is an obvious example rather than a real
- * credential: templated (`${DB_PASS}`, `{{pass}}`, `<password>`, `%s`), a placeholder word, a
- * masked value (`****`, `xxxx`), or a host reserved for examples (RFC 2606).
- */
-export function isPlaceholderCredential(match: RegExpExecArray): boolean {
-  const password = match[1] ?? '';
-  const host = /@([A-Za-z0-9.-]+)$/.exec(match[0])?.[1] ?? '';
-  if (/[$%{}<>[\]]/.test(password)) return true;
-  if (/^[*x.•_-]+$/i.test(password)) return true;
-  if (PLACEHOLDER_PASSWORDS.has(password.toLowerCase())) return true;
-  if (EXAMPLE_HOST.test(host)) return true;
-  return false;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Command output
 //
@@ -301,31 +160,16 @@ export function isPlaceholderCredential(match: RegExpExecArray): boolean {
 // Nothing above changes: SECRET_PATTERNS, redactSecrets and createStreamRedactor behave as before.
 
 /**
- * Formats masked in command output on top of SECRET_PATTERNS: JWTs, `Authorization` headers and
- * bearer tokens (curl -v, HTTP client logs), secrets in URL query strings, and `NAME_TOKEN=value`
- * style assignments (printenv, `set -x`, config dumps). Linear-time regexes: names are bounded.
+ * Formats masked in command output on top of SECRET_PATTERNS (which already hold JWTs and
+ * `Authorization` headers): secrets in URL query strings and `NAME_TOKEN=value` style assignments
+ * of any value (printenv, `set -x`, config dumps). Linear-time regexes: names are bounded.
  */
 export const OUTPUT_SECRET_PATTERNS: readonly SecretPattern[] = [
-  {
-    id: 'jwt',
-    title: 'JSON Web Token',
-    kind: 'secret',
-    keywords: ['eyJ'],
-    // base64url(`{"…`) header, payload, optional signature (`alg: none` has none).
-    regex: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g,
-  },
-  {
-    id: 'authorization-header',
-    title: 'Authorization header',
-    kind: 'secret',
-    keywords: ['uthorization', 'UTHORIZATION', 'Bearer', 'bearer'],
-    regex:
-      /(?:\b(?:[Aa]uthorization|AUTHORIZATION)["']?\s*[:=]\s*["']?(?:(?:Bearer|bearer|Basic|basic|Token|token|Bot|Digest|Negotiate)\s+)?|\b(?:Bearer|bearer)\s+)([A-Za-z0-9._~+/=-]{8,})/g,
-  },
   {
     id: 'url-query-secret',
     title: 'Secret in URL query',
     kind: 'secret',
+    source: 'RFC 3986 §3.4 (query); AWS SigV4 and Google signed URL parameters',
     keywords: [
       'oken=',
       'OKEN=',
@@ -347,6 +191,7 @@ export const OUTPUT_SECRET_PATTERNS: readonly SecretPattern[] = [
     id: 'secret-assignment',
     title: 'Secret assignment',
     kind: 'secret',
+    source: 'environment dumps (printenv, set -x): NAME_TOKEN=value of any value',
     keywords: [
       'TOKEN',
       'Token',
@@ -368,30 +213,51 @@ export const OUTPUT_SECRET_PATTERNS: readonly SecretPattern[] = [
   },
 ];
 
-const ALL_OUTPUT_PATTERNS: readonly SecretPattern[] = [...TOKEN_PATTERNS, ...OUTPUT_SECRET_PATTERNS];
+const ALL_OUTPUT_PATTERNS: readonly SecretPattern[] = [...SECRET_PATTERNS, ...OUTPUT_SECRET_PATTERNS];
+const OUTPUT_ONLY = new Set<SecretRule>(OUTPUT_SECRET_PATTERNS);
+
+/** A rule list with its keyword prefilter (the scan's automaton) built once. */
+interface CompiledRules {
+  rules: readonly SecretRule[];
+  automaton: KeywordAutomaton;
+  /** Per keyword of the automaton, the indexes of the rules it may start. */
+  rulesOf: number[][];
+}
+
+function compileRules(rules: readonly SecretRule[]): CompiledRules {
+  const byKeyword = new Map<string, number[]>();
+  rules.forEach((rule, i) =>
+    rule.keywords.forEach((k) => byKeyword.set(k, [...(byKeyword.get(k) ?? []), i])),
+  );
+  return { rules, automaton: buildKeywordAutomaton([...byKeyword.keys()]), rulesOf: [...byKeyword.values()] };
+}
 
 /**
- * The output redactor's prefilter: one entry per keyword, most behind a character every match
- * needs. A short keyword costs a scan per occurrence of its first character (`auth=` over a run of
- * `a`s), while a single character is found at memchr speed; so `=` (or `_`, `:`, `@`…) is looked
- * for first, once per block. Pattern gates: the regex cannot match without one of the characters.
+ * False only for text that no rule can match: lower-case letters and white space alone (a
+ * progress bar, `yes`), except a lower-case `bearer` token. Checked at regex-engine speed before
+ * the keyword automaton, which costs more per character on such output than the redaction saves.
  */
-const GATES: Readonly<Record<string, readonly string[]>> = {
-  'aws-secret-access-key': [':', '='],
-  'credentials-in-url': ['@'],
-  'url-query-secret': ['='],
-  'secret-assignment': [':', '='],
-};
-const GATE_CHARS = ['_', '-', '=', ':', '@', '.', ' '];
-const PREFILTER: ReadonlyArray<{ gate?: readonly string[]; keyword: string }> = [
-  { keyword: 'PRIVATE KEY' },
-  ...ALL_OUTPUT_PATTERNS.flatMap((p) =>
-    p.keywords.map((keyword) => {
-      const own = GATE_CHARS.find((c) => keyword.includes(c));
-      return { keyword, gate: GATES[p.id] ?? (own === undefined ? undefined : [own]) };
-    }),
-  ),
-];
+function mayHoldSecret(text: string): boolean {
+  return /[^a-z\s]/.test(text) || text.includes('bearer');
+}
+
+/** The rules whose keywords occur in `text`, in table order: one pass of the keyword automaton. */
+function rulesIn(text: string): SecretRule[] {
+  const compiled = COMPILED();
+  const hit = new Set<number>();
+  findKeywords(compiled.automaton, text, (keyword) => {
+    for (const i of compiled.rulesOf[keyword]!) hit.add(i);
+  });
+  return [...hit].sort((x, y) => x - y).map((i) => compiled.rules[i]!);
+}
+
+/** Built on first use: importing this module (every part of the agent does) stays cheap. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+/** Every rule of the scan and of command output, with one automaton for all their keywords. */
+const COMPILED = lazy(() => compileRules(ALL_OUTPUT_PATTERNS));
 
 /** What an exact secret value becomes: stars only (unlike a provider key, no prefix says what it was). */
 export function maskValue(value: string): string {
@@ -409,10 +275,9 @@ function replaceValues(text: string, values: readonly string[]): string {
   return out;
 }
 
-function applyPatterns(text: string, patterns: readonly SecretPattern[]): string {
+function applyPatterns(text: string, rules: readonly SecretRule[]): string {
   let out = text;
-  for (const pattern of patterns) {
-    if (!pattern.keywords.some((k) => out.includes(k))) continue;
+  for (const pattern of rules) {
     const regex = new RegExp(pattern.regex.source, pattern.regex.flags);
     out = out.replace(regex, (...args: unknown[]) => {
       const groups = args.slice(0, -2) as (string | undefined)[];
@@ -434,7 +299,7 @@ export function redactOutput(text: string, values: readonly string[] = []): stri
     return `${header} [REDACTED]`;
   });
   out = replaceValues(out, wanted);
-  return applyPatterns(out, ALL_OUTPUT_PATTERNS);
+  return applyPatterns(out, rulesIn(out).filter(notPem));
 }
 
 export interface OutputRedactorOptions {
@@ -442,6 +307,27 @@ export interface OutputRedactorOptions {
   values?: readonly string[];
   /** A line longer than this (characters) is flushed in parts, at a point no secret spans. Default 64 Ki. */
   maxLineLength?: number;
+}
+
+// Formats that span lines other than PEM blocks (a PuTTY key's Private-Lines, a Kubernetes Secret's
+// data): their start is held back until MULTILINE_WINDOW characters have followed it, so a chunk
+// boundary never separates a header from the values it announces.
+const MULTILINE_KEYWORDS = SECRET_PATTERNS.filter((p) => p.multiline && p.id !== 'private-key').flatMap(
+  (p) => p.keywords,
+);
+const MULTILINE_WINDOW = 4096;
+
+/** `cut`, moved back to the start of the line of a multi-line format that may not be complete yet. */
+function holdMultiline(text: string, cut: number): number {
+  let start = cut;
+  // Only the window before the cut is searched: the rest of a long block costs nothing.
+  const from = Math.max(0, cut - MULTILINE_WINDOW);
+  const window = text.slice(from, cut);
+  for (const keyword of MULTILINE_KEYWORDS) {
+    const at = window.indexOf(keyword);
+    if (at >= 0 && from + at < start) start = from + at;
+  }
+  return start === cut ? cut : text.lastIndexOf('\n', start - 1) + 1;
 }
 
 /**
@@ -454,28 +340,25 @@ export interface OutputRedactorOptions {
  */
 export function createOutputRedactor(options: OutputRedactorOptions = {}): StreamRedactor {
   const values = normalizeValues(options.values ?? []);
-  // Own copies of the global regexes (their lastIndex is state), used synchronously in safeCut.
-  const cutRegexes = [BEGIN_KEY, ...ALL_OUTPUT_PATTERNS.map((p) => p.regex)].map(
-    (r) => new RegExp(r.source, 'g'),
-  );
+  // Own copies of the global regexes (their lastIndex is state), used synchronously in safeCut;
+  // made on first use, and only the rules whose keywords are in the window run.
+  const ownRegexes = new Map<SecretRule, RegExp>();
+  const own = (rule: SecretRule) => {
+    let re = ownRegexes.get(rule);
+    if (!re) ownRegexes.set(rule, (re = new RegExp(rule.regex.source, 'g')));
+    return re;
+  };
+  const beginKey = new RegExp(BEGIN_KEY.source, 'g');
+  const cutRegexes = (window: string): RegExp[] =>
+    mayHoldSecret(window) ? [beginKey, ...rulesIn(window).filter(notPem).map(own)] : [beginKey];
   const maxLine = Math.max(options.maxLineLength ?? 64 * 1024, 1024);
   // Enough context before and after a forced cut to see any whole secret that crosses it.
   const hold = Math.max(1024, (values[0]?.length ?? 0) + 1);
   let pending = '';
   const keys = keyBlockFilter();
 
-  const needsWork = (text: string): boolean => {
-    const has = new Map<string, boolean>();
-    const gateOpen = (c: string): boolean => {
-      let open = has.get(c);
-      if (open === undefined) has.set(c, (open = text.includes(c)));
-      return open;
-    };
-    return (
-      PREFILTER.some((f) => (!f.gate || f.gate.some(gateOpen)) && text.includes(f.keyword)) ||
-      values.some((v) => text.includes(v))
-    );
-  };
+  const needsWork = (text: string): boolean =>
+    (mayHoldSecret(text) && rulesIn(text).length > 0) || values.some((v) => text.includes(v));
 
   const redactBlock = (text: string): string => (needsWork(text) ? redactOutput(text, values) : text);
 
@@ -498,7 +381,7 @@ export function createOutputRedactor(options: OutputRedactorOptions = {}): Strea
         for (let i = window.indexOf(value); i >= 0; i = window.indexOf(value, i + 1))
           consider(i, value.length);
       }
-      for (const re of cutRegexes) {
+      for (const re of cutRegexes(window)) {
         re.lastIndex = 0;
         for (let m = re.exec(window); m; m = re.exec(window)) {
           consider(m.index, m[0].length);
@@ -525,6 +408,9 @@ export function createOutputRedactor(options: OutputRedactorOptions = {}): Strea
       if (cut === 0) {
         if (pending.length <= maxLine) return '';
         cut = safeCut(pending);
+      } else {
+        cut = holdMultiline(pending, cut);
+        if (cut === 0) return '';
       }
       const complete = pending.slice(0, cut);
       pending = pending.slice(cut);

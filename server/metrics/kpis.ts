@@ -3,6 +3,7 @@ import {
   METRIC_CATEGORIES,
   type CommandMetrics,
   type DecisionCounts,
+  type FirstWinMetrics,
   type FixMetrics,
   type MetricCategory,
   type TaskCategoryMetrics,
@@ -46,6 +47,7 @@ export interface KpiSummary {
   tasks: TaskCategoryMetrics[];
   commands: CommandMetrics;
   fixes: FixMetrics;
+  firstWin: FirstWinMetrics;
 }
 
 /** Nearest-rank percentile of ascending-sorted values (`p` in 0..100); null for none. */
@@ -73,6 +75,8 @@ export function computeKpis(events: Iterable<AuditEvent>): KpiSummary {
   const failedVerification = new Set<string>();
   const kept = new Set<string>();
   const rolledBack = new Set<string>();
+  /** The first `onboarding.firstWin` of each workspace. */
+  const firstWins = new Map<string, Extract<AuditEvent, { type: 'onboarding.firstWin' }>['data']>();
   let count = 0;
   let firstEventAt: string | undefined;
   let lastEventAt: string | undefined;
@@ -128,6 +132,11 @@ export function computeKpis(events: Iterable<AuditEvent>): KpiSummary {
       case 'edit.rolledBack':
         rolledBack.add(event.data.fixId);
         break;
+      case 'onboarding.firstWin': {
+        const workspace = event.workspace ?? '';
+        if (!firstWins.has(workspace)) firstWins.set(workspace, event.data);
+        break;
+      }
       default:
         break;
     }
@@ -152,6 +161,21 @@ export function computeKpis(events: Iterable<AuditEvent>): KpiSummary {
       kept: kept.size,
       rolledBack: rolledBack.size,
     },
+    firstWin: firstWinMetrics([...firstWins.values()]),
+  };
+}
+
+function firstWinMetrics(
+  wins: readonly { durationMs: number; via: 'fix' | 'test' | 'start'; at: string }[],
+): FirstWinMetrics {
+  const latest = [...wins].sort((a, b) => a.at.localeCompare(b.at)).pop();
+  return {
+    workspaces: wins.length,
+    p50Ms: percentile(
+      wins.map((w) => w.durationMs).sort((a, b) => a - b),
+      50,
+    ),
+    ...(latest ? { latest: { durationMs: latest.durationMs, via: latest.via, at: latest.at } } : {}),
   };
 }
 

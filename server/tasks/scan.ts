@@ -4,15 +4,20 @@ import { ErrorCodes, NaviError } from '../../protocol/errors';
 import type { ScanParams } from '../../protocol/requests';
 import type { ScanReport, ScanSummary } from '../../protocol/scanReport';
 import type { ScanContext } from '../taskContext';
-import { SECRET_PATTERNS, isPlaceholderCredential, redactMatch, redactSecrets } from '../audit/redact';
+import { SECRET_PATTERNS, redactMatch, redactSecrets } from '../audit/redact';
+import { isReportable } from '../audit/secretRules';
 import { detectCi } from './scan/ci';
 import { detectLanguages, listFiles, mapLimit, summarizeInventory } from './scan/inventory';
+import { BASELINE_FILE, parseBaseline } from './scan/baseline';
+import { wellKnownTestKey } from './scan/findingContext';
+import { parseLinguistAttributes } from './scan/linguistAttributes';
 import { buildNextSteps } from './scan/nextSteps';
 import { detectProjects, type ProjectInput } from './scan/projects';
 import { MANIFEST_NAME } from './scan/projects/common';
 import { buildRisks, type Finding } from './scan/risks';
 import { DirGuard, classifySymlink, isInside, readSmallText } from './scan/safeFs';
 import { startContentSearch, type ContentTarget } from './scan/secrets';
+import type { Hit } from './scan/contentSearch';
 import { type FileEntry, SkippedList, dirOf, intSize } from './scan/types';
 
 /**
@@ -23,6 +28,46 @@ import { type FileEntry, SkippedList, dirOf, intSize } from './scan/types';
  */
 
 export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The reportable findings among one file's hits: documented examples, placeholders and
+ * low-entropy generic values dropped, and where two rules matched the same value on a line
+ * (a provider rule and a generic one) only the first in table order, the more specific, kept.
+ */
+function secretFindings(path: string, hits: readonly Hit[]): Finding[] {
+  const kept: { hit: Hit; whole: string; sensitive: string }[] = [];
+  for (const hit of [...hits].sort((a, b) => a.pattern - b.pattern)) {
+    const rule = SECRET_PATTERNS[hit.pattern]!;
+    if (!isReportable(rule, hit.groups)) continue;
+    const whole = hit.groups[0] ?? '';
+    const sensitive = hit.groups[1] ?? whole;
+    const overlaps = kept.some(
+      (k) => k.hit.line === hit.line && (k.whole.includes(sensitive) || sensitive.includes(k.sensitive)),
+    );
+    if (!overlaps) kept.push({ hit, whole, sensitive });
+  }
+  return kept
+    .sort((a, b) => a.hit.line - b.hit.line)
+    .map(({ hit }) => {
+      const rule = SECRET_PATTERNS[hit.pattern]!;
+      const match = Object.assign([...hit.groups], { index: 0, input: '' }) as unknown as RegExpExecArray;
+      // redactSecrets on top: the excerpt must not carry another secret that overlapped this one.
+      // One line, whatever the match spanned (multi-line formats).
+      const excerpt = redactSecrets(`${rule.title}: ${redactMatch(match, rule)}`)
+        .replace(/\s+/g, ' ')
+        .slice(0, 240);
+      const testKey = wellKnownTestKey(hit.groups[1] ?? hit.groups[0]);
+      return {
+        kind: rule.kind,
+        rule: rule.id,
+        title: rule.title,
+        path,
+        line: hit.line,
+        excerpt,
+        ...(testKey ? { testKey } : {}),
+      };
+    });
+}
 
 async function resolveRoot(root: string): Promise<string> {
   const abs = path.resolve(root);
@@ -135,10 +180,12 @@ export async function scan(params: ScanParams, ctx: ScanContext): Promise<ScanRe
   progress.report(`Detecting projects in ${listing.files.length} files`, 10);
   const guard = new DirGuard(rootReal);
   const phase = performance.now();
-  const [languages, detected] = await Promise.all([
+  const [languages, detected, gitattributes] = await Promise.all([
     detectLanguages(listing.files, guard),
     detectProjects(projectInput(listing.files, guard)),
+    readSmallText(guard, '.gitattributes'),
   ]);
+  const linguist = gitattributes === undefined ? undefined : parseLinguistAttributes(gitattributes);
   signal.throwIfAborted();
   const projects = detected.map((d) => d.project);
   const ci = detectCi(listing.files.filter((f) => f.readable).map((f) => f.path));
@@ -146,7 +193,7 @@ export async function scan(params: ScanParams, ctx: ScanContext): Promise<ScanRe
     root: rootReal,
     durationMs: Math.round(performance.now() - started),
     git: listing.source === 'git',
-    inventory: summarizeInventory(listing.source, listing.files, languages),
+    inventory: summarizeInventory(listing.source, listing.files, languages, linguist),
     projects,
     ci,
   };
@@ -252,14 +299,7 @@ export async function scan(params: ScanParams, ctx: ScanContext): Promise<ScanRe
           return;
       }
       inlineTests ||= result.testMarker;
-      for (const hit of result.hits) {
-        const pattern = SECRET_PATTERNS[hit.pattern]!;
-        const match = Object.assign([...hit.groups], { index: 0, input: '' }) as unknown as RegExpExecArray;
-        if (pattern.kind === 'credentials-in-url' && isPlaceholderCredential(match)) continue;
-        // redactSecrets on top: the excerpt must not carry another secret that overlapped this one.
-        const excerpt = redactSecrets(`${pattern.title}: ${redactMatch(match, pattern)}`);
-        findings.push({ kind: pattern.kind, title: pattern.title, path: file.path, line: hit.line, excerpt });
-      }
+      findings.push(...secretFindings(file.path, result.hits));
     });
     await mapLimit(links, 16, async (i) => {
       const file = listing.files[i]!;
@@ -282,14 +322,18 @@ export async function scan(params: ScanParams, ctx: ScanContext): Promise<ScanRe
 
     const files = listing.files.filter((_, i) => keep[i]);
     const fileLanguages = languages.filter((_, i) => keep[i]);
-    const inventory = summarizeInventory(listing.source, files, fileLanguages);
+    const inventory = summarizeInventory(listing.source, files, fileLanguages, linguist);
     files.forEach((file) => file.size > maxBytes && skipped.add(file.path, 'too-large'));
+    // The repository's accepted findings leave the report (it says how many), nothing else.
+    const baselineText = await readSmallText(guard, BASELINE_FILE);
+    const baseline = baselineText === undefined ? undefined : parseBaseline(baselineText);
+    const reported = baseline ? findings.filter((f) => !baseline.accepts(f)) : findings;
     const risks = buildRisks({
       files,
       maxBytes,
       projects: detected,
       ci,
-      findings,
+      findings: reported,
       git: listing.source === 'git',
       hasGitignore: findGitignore(rootReal, listing.gitTop),
       inlineTests,
@@ -302,6 +346,7 @@ export async function scan(params: ScanParams, ctx: ScanContext): Promise<ScanRe
       nextSteps: buildNextSteps(risks, projects),
       skipped: skipped.entries,
       skippedTotal: skipped.total,
+      ...(baseline ? { hidden: { count: findings.length - reported.length, file: BASELINE_FILE } } : {}),
     };
     progress.report('Scan complete', 100);
     log.info(

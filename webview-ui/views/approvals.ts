@@ -159,7 +159,6 @@ function renderApproval(a: PendingApproval, index: number, count: number, host: 
             className: 'secondary',
             testid: 'approve-always',
             'data-focus-key': `approval:${a.approvalId}:always`,
-            'aria-label': 'Always allow here: exactly this command, in this workspace',
             title: 'Allow exactly this command in this workspace from now on (expires after 30 days)',
           })
         : null,

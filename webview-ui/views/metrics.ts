@@ -137,6 +137,7 @@ function fillBody(view: MetricsView, body: HTMLElement): void {
     tasksTable(m.tasks),
     commandsBlock(m),
     fixesBlock(m),
+    firstWinBlock(m),
     orgBlock(m),
   ];
   body.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
@@ -256,6 +257,26 @@ function fixesBlock(m: MetricsResult): HTMLElement {
       'p',
       { testid: 'metrics-fixes' },
       `${f.verified} verified, ${f.failedVerification} failed verification, ${f.kept} kept, ${f.rolledBack} rolled back.`,
+    ),
+  );
+}
+
+const FIRST_WIN_VIA = { fix: 'a verified fix', test: 'tests passed', start: 'the app answered' } as const;
+
+function firstWinBlock(m: MetricsResult): HTMLElement {
+  const w = m.firstWin;
+  return h(
+    'div',
+    {},
+    h('h3', {}, 'Time to first win'),
+    h(
+      'p',
+      { testid: 'metrics-first-win', 'data-ms': w.latest ? String(w.latest.durationMs) : undefined },
+      w.latest
+        ? `${duration(w.latest.durationMs)} (${FIRST_WIN_VIA[w.latest.via]}), from the panel first opened to the first verified result${
+            w.workspaces > 1 ? `; median ${duration(w.p50Ms)} over ${w.workspaces} workspaces` : ''
+          }.`
+        : 'None yet: the panel’s first opening in a workspace to its first verified fix, passing test run or app that answered.',
     ),
   );
 }

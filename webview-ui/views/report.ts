@@ -1,9 +1,13 @@
-import { COMMAND_KINDS, type Risk, type ScanReport, type ScanSummary } from '../../protocol/scanReport';
+import { type Risk, type ScanReport, type ScanSummary } from '../../protocol/scanReport';
 import { CI_SYSTEM_NAMES, formatBytes, plural } from '../../protocol/display';
 import { button, h, withCode } from '../dom';
+import { renderProjects } from './reportProjects';
+import type { NextStepView } from './guideModel';
 
 export interface ReportActions {
   openFile(path: string, line?: number): void;
+  /** The next steps as actions with their tasks' live state, and how to draw one's action. */
+  nextSteps?: { views: NextStepView[]; renderAction(step: NextStepView): HTMLElement | null };
 }
 
 const EVIDENCE_SHOWN = 5;
@@ -11,8 +15,10 @@ const EVIDENCE_SHOWN = 5;
 /** Inventory, languages, projects with their commands, CI: available before risks are checked. */
 export function renderSummary(summary: ScanSummary): HTMLElement[] {
   const { inventory } = summary;
-  const total = inventory.bytes || 1;
-  const languages = inventory.languages.slice(0, 8);
+  // Source languages as GitHub counts them (data, prose, binary and vendored files apart), when sent.
+  const source = inventory.sourceLanguages?.length ? inventory.sourceLanguages : inventory.languages;
+  const languages = source.slice(0, 8);
+  const total = source.reduce((sum, l) => sum + l.bytes, 0) || 1;
   const overview = h(
     'section',
     { testid: 'inventory', 'aria-labelledby': 'h-overview' },
@@ -53,51 +59,7 @@ export function renderSummary(summary: ScanSummary): HTMLElement[] {
     ),
   );
 
-  const projects = h(
-    'section',
-    { 'aria-labelledby': 'h-projects' },
-    h('h2', { id: 'h-projects' }, `Projects (${summary.projects.length})`),
-    summary.projects.length === 0 ? h('p', { className: 'muted' }, 'No project manifest found.') : null,
-    ...summary.projects.map((p) =>
-      h(
-        'article',
-        { className: 'project', testid: 'project' },
-        h(
-          'h3',
-          {},
-          p.path === '.' ? (p.name ?? 'Root project') : p.path,
-          ' ',
-          h('span', { className: 'badge' }, `${p.ecosystem} · ${p.packageManager}`),
-        ),
-        h(
-          'table',
-          { className: 'commands' },
-          h(
-            'tbody',
-            {},
-            ...COMMAND_KINDS.filter((k) => p.commands[k]).map((k) => {
-              const c = p.commands[k]!;
-              return h(
-                'tr',
-                {},
-                h('th', { scope: 'row' }, k),
-                // The sidebar is narrow: the evidence goes under the command, not beside it.
-                h(
-                  'td',
-                  {},
-                  h('code', {}, c.command),
-                  h('div', { className: 'muted source' }, c.inferred ? `${c.source} · inferred` : c.source),
-                ),
-              );
-            }),
-          ),
-        ),
-        p.workspaces?.length
-          ? h('p', { className: 'muted' }, `Workspaces: ${p.workspaces.join(', ')}`)
-          : null,
-      ),
-    ),
-  );
+  const projects = renderProjects(summary.projects);
 
   const ci = h(
     'section',
@@ -124,7 +86,27 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
     h('h2', { id: 'h-risks' }, `Risks (${report.risks.length})`),
     report.risks.length === 0 ? h('p', { className: 'ok' }, 'No risks found.') : null,
     h('ul', { className: 'risks' }, ...report.risks.map((r) => renderRisk(r, actions))),
+    report.hidden
+      ? h(
+          'p',
+          { className: 'muted', testid: 'hidden-findings' },
+          `${plural(report.hidden.count, 'finding')} hidden by `,
+          h('code', {}, report.hidden.file),
+          ' (accepted by the repository)',
+        )
+      : null,
   );
+  // Next steps: an action (Run tests, Fix, Start…) with the live state of its task where NAVI can
+  // do it (views/guideModel.ts), else what to do by hand; never an internal id.
+  const steps: NextStepView[] =
+    actions.nextSteps?.views ??
+    report.nextSteps.map((s) => ({
+      id: s.id,
+      title: s.title,
+      actor: s.actor,
+      ...(s.actor === 'user' && s.action ? { detail: s.action } : {}),
+      live: { status: 'none', text: '' },
+    }));
   const next = h(
     'section',
     { 'aria-labelledby': 'h-next' },
@@ -132,10 +114,14 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
     h(
       'ol',
       { className: 'next-steps' },
-      ...report.nextSteps.map((s) =>
+      ...steps.map((s) =>
         h(
           'li',
-          { testid: 'next-step' },
+          {
+            testid: 'next-step',
+            'data-step': s.id,
+            'data-live': s.live.status,
+          },
           s.title,
           ' ',
           h(
@@ -143,7 +129,8 @@ export function renderFindings(report: ScanReport, actions: ReportActions): HTML
             { className: s.actor === 'navi' ? 'badge navi' : 'badge' },
             s.actor === 'navi' ? 'NAVI' : 'You',
           ),
-          s.action ? h('div', { className: 'muted' }, ...withCode(s.action)) : null,
+          s.detail ? h('div', { className: 'muted' }, ...withCode(s.detail)) : null,
+          actions.nextSteps?.renderAction(s) ?? null,
         ),
       ),
     ),
@@ -192,6 +179,13 @@ function renderRisk(risk: Risk, actions: ReportActions): HTMLElement {
       {},
       link(e.path, e.line),
       e.detail ? h('span', { className: 'muted detail' }, ` ${e.detail}`) : null,
+      e.rule || e.reason
+        ? h(
+            'span',
+            { className: 'muted why', testid: 'evidence-why' },
+            ` (${[e.rule && `rule ${e.rule}`, e.reason].filter(Boolean).join(', ')})`,
+          )
+        : null,
     ),
   );
   const list = h('ul', { className: 'evidence' }, ...items.slice(0, EVIDENCE_SHOWN));
@@ -218,6 +212,14 @@ function renderRisk(risk: Risk, actions: ReportActions): HTMLElement {
     ),
     list,
     more,
+    risk.reason
+      ? h(
+          'p',
+          { className: 'muted reason', testid: 'risk-reason' },
+          `Why ${risk.severity}: `,
+          ...withCode(risk.reason),
+        )
+      : null,
     risk.remedy ? h('p', { className: 'muted remedy' }, ...withCode(risk.remedy)) : null,
   );
 }

@@ -68,7 +68,7 @@ export class FixFeature implements vscode.Disposable {
   async receive(message: FixPanelMessage): Promise<void> {
     switch (message.kind) {
       case 'fixProblems':
-        await this.runs.run();
+        await this.runs.run(message.scope === 'workspace' ? { workspace: true } : {});
         return;
       case 'cancelFix':
         this.runs.stop(message.runId);

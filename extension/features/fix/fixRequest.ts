@@ -13,6 +13,8 @@ export interface FixRunOptions {
   files?: string[];
   /** The editor diagnostics the code action was invoked on (sent whatever their severity). */
   diagnostics?: Diagnostic[];
+  /** Without `files`: the whole workspace, without asking (the panel's guided flow). */
+  workspace?: boolean;
 }
 
 export interface FixRequest {
@@ -35,7 +37,11 @@ export async function prepareFix(
   models: ModelSettingsReader,
   log: vscode.LogOutputChannel,
 ): Promise<FixRequest | undefined> {
-  const files = options.files?.length ? relativeFiles(root, options.files) : await pickScope(root);
+  const files = options.files?.length
+    ? relativeFiles(root, options.files)
+    : options.workspace
+      ? undefined
+      : await pickScope(root);
   if (files === null) return undefined;
   if (options.files?.length && !files) {
     void vscode.window.showWarningMessage(

@@ -5,15 +5,18 @@
  * working in the esbuild bundle (dist/server.js) and under tsx, with no second entry point.
  */
 
+import type { KeywordAutomaton } from '../../audit/secretRules/keywords';
+
 /** Serializable search configuration (regexes as source + flags, so it can cross to a worker). */
 export interface SearchConfig {
   /** Full regex per pattern, index-aligned with SECRET_PATTERNS. */
-  patterns: { source: string; flags: string; multiline: boolean }[];
-  /** Alternation of every keyword (longest first): the literal prefilter. */
-  prefilter: { source: string; flags: string };
-  /** Keyword → indexes of the patterns it may start. */
-  keywordPatterns: Record<string, number[]>;
-  /** Patterns found through their own fast probe regex instead of keywords. */
+  patterns: { source: string; flags: string; multiline: boolean; assignmentWithin?: number }[];
+  /**
+   * The literal prefilter (server/audit/secretRules/keywords.ts): an automaton over every keyword,
+   * and per keyword the indexes of the patterns it may start; -1 stands for "run the probes".
+   */
+  keywords: { automaton: KeywordAutomaton; patterns: number[][] };
+  /** Patterns found through their own fast probe regex, run on text that holds a probe keyword. */
   probes: { source: string; flags: string; pattern: number }[];
   /** Files larger than this are not read. */
   maxBytes: number;
@@ -50,8 +53,39 @@ export function createFileSearcher(config: SearchConfig, fs: FsLike): (abs: stri
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   const flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
   const patterns = config.patterns.map((p) => new RegExp(p.source, p.flags));
-  const prefilter = new RegExp(config.prefilter.source, config.prefilter.flags);
   const probes = config.probes.map((p) => ({ regex: new RegExp(p.source, p.flags), pattern: p.pattern }));
+
+  const { delta, outputs, lengths } = config.keywords.automaton;
+  const keywordPatterns = config.keywords.patterns;
+  // Keywords that only say "run the probes" (`://`, in most files): a flag, not a hit each.
+  const probeOnly = keywordPatterns.map((list) => list.length === 1 && list[0] === -1);
+  let probeSeen = false;
+
+  /**
+   * Keyword hits in `b[0, end)` as [keyword, start offset] pairs; empty for most files, which then
+   * are never turned into a string. The same loop as findKeywords (secretRules/keywords.ts), over
+   * bytes; repeated here because this function's source is what the worker threads run.
+   */
+  function prefilterHits(b: Buffer, end: number): number[] {
+    const hitsOut: number[] = [];
+    let st = 0;
+    for (let i = 0; i < end; i++) {
+      const nx = delta[(st << 8) | b[i]!]!;
+      if (nx >= 0) {
+        st = nx;
+        continue;
+      }
+      st = ~nx;
+      const ids = outputs[st]!;
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k]!;
+        if (probeOnly[id]) probeSeen = true;
+        else hitsOut.push(id, i + 1 - lengths[id]!);
+      }
+    }
+    return hitsOut;
+  }
+
   // Files are read whole up to this; larger ones (allowed when maxBytes is raised) in chunks cut at
   // a line end, so memory stays bounded whatever the limit.
   const CHUNK = 8 * 1024 * 1024;
@@ -64,16 +98,26 @@ export function createFileSearcher(config: SearchConfig, fs: FsLike): (abs: stri
     testMarker: false,
   });
 
-  function searchText(text: string, lineBase: number, hits: Hit[]): void {
+  function searchText(text: string, keywordHits: readonly number[], lineBase: number, hits: Hit[]): void {
     // Allocated on the first keyword hit only: most files have none.
     let found: { pattern: number; index: number; groups: (string | undefined)[] }[] | undefined;
     let seen: Set<string> | undefined;
-    let scannedTo: number[] | undefined;
+    let scannedTo: Int32Array | undefined;
     const visit = (pi: number, pos: number) => {
       found ??= [];
       seen ??= new Set();
-      scannedTo ??= patterns.map(() => -1);
-      const multiline = config.patterns[pi]!.multiline;
+      scannedTo ??= new Int32Array(patterns.length).fill(-1);
+      const { multiline, assignmentWithin } = config.patterns[pi]!;
+      if (assignmentWithin !== undefined) {
+        const limit = Math.min(text.length, pos + assignmentWithin);
+        let j = pos;
+        for (; j < limit; j++) {
+          const c = text.charCodeAt(j);
+          if (c === 58 || c === 61 || c === 10) break;
+        }
+        // No `:` or `=` before the line ends or the limit: the word is prose, not a name.
+        if (j === limit || text.charCodeAt(j) === 10) return;
+      }
       const lineStart = multiline ? Math.max(0, pos - 256) : text.lastIndexOf('\n', pos - 1) + 1;
       let lineEnd = multiline ? Math.min(text.length, pos + 4096) : text.indexOf('\n', pos);
       if (lineEnd < 0) lineEnd = text.length;
@@ -97,16 +141,17 @@ export function createFileSearcher(config: SearchConfig, fs: FsLike): (abs: stri
         found.push({ pattern: pi, index: start + m.index, groups: [m[0], m[1]] });
       }
     };
-    // One pass of a keyword alternation costs about what reading the file does; narrower schemes
-    // (anchoring lower-case keywords on their `_`/`-`) measured no faster.
-    prefilter.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = prefilter.exec(text)) !== null) {
-      for (const pi of config.keywordPatterns[m[0]] ?? []) visit(pi, m.index);
+    let probe = probeSeen;
+    for (let k = 0; k < keywordHits.length; k += 2) {
+      for (const pi of keywordPatterns[keywordHits[k]!]!) {
+        if (pi < 0) probe = true;
+        else visit(pi, keywordHits[k + 1]!);
+      }
     }
-    for (const probe of probes) {
-      probe.regex.lastIndex = 0;
-      while ((m = probe.regex.exec(text)) !== null) visit(probe.pattern, m.index);
+    let m: RegExpExecArray | null;
+    for (const p of probe ? probes : []) {
+      p.regex.lastIndex = 0;
+      while ((m = p.regex.exec(text)) !== null) visit(p.pattern, m.index);
     }
     if (found === undefined) return;
     found.sort((a, b) => a.index - b.index);
@@ -177,8 +222,12 @@ export function createFileSearcher(config: SearchConfig, fs: FsLike): (abs: stri
           const nl = buf.lastIndexOf(10, filled - 1);
           if (nl >= 0) cut = nl + 1;
         }
-        const text = buf.toString('latin1', 0, cut);
-        searchText(text, lineBase, out.hits);
+        probeSeen = false;
+        const keywordHits = prefilterHits(buf, cut);
+        const found = keywordHits.length > 0 || probeSeen;
+        // Most files hold no keyword: no string is made of them (Rust files are, for test markers).
+        const text = found || testMarkers ? buf.toString('latin1', 0, cut) : '';
+        if (found) searchText(text, keywordHits, lineBase, out.hits);
         if (testMarkers && !out.testMarker) {
           out.testMarker =
             text.includes('#[test]') || text.includes('#[cfg(test)]') || text.includes('::test]');

@@ -7,7 +7,8 @@ import { SkippedList, dirOf, intSize } from './types';
 import { DirGuard, escapeName, readSmallText } from './safeFs';
 import { type IndexEntry, gitTopLevel, listGitFiles } from './git';
 import { walkFiles } from './walk';
-import { languageOfName, languageOfShebang, languageStats } from './languages';
+import type { LinguistAttributes } from './linguistAttributes';
+import { languageOfName, languageOfShebang, languageStats, sourceLanguageStats } from './languages';
 
 /** The files of the scan and how they were found. */
 export interface Listing {
@@ -174,8 +175,15 @@ export function summarizeInventory(
   source: 'git' | 'walk',
   files: readonly FileEntry[],
   languages: readonly string[],
+  attributes?: LinguistAttributes,
 ): Inventory {
   let bytes = 0;
   for (const file of files) bytes += Math.max(file.size, 0);
-  return { files: files.length, bytes, languages: languageStats(files, languages), source };
+  return {
+    files: files.length,
+    bytes,
+    languages: languageStats(files, languages),
+    sourceLanguages: sourceLanguageStats(files, languages, attributes),
+    source,
+  };
 }

@@ -1,4 +1,5 @@
 import type { LanguageStat } from '../../../protocol/scanReport';
+import type { LinguistAttributes } from './linguistAttributes';
 
 /** Languages by file extension (lower case, without the dot). */
 // prettier-ignore
@@ -96,6 +97,69 @@ export function languageStats(
     stat.files++;
     stat.bytes += Math.max(file.size, 0);
   });
+  return [...byName.values()].sort(
+    (a, b) => b.bytes - a.bytes || b.files - a.files || a.name.localeCompare(b.name),
+  );
+}
+
+/**
+ * Languages the language bar leaves out, as GitHub's linguist does: data and prose (its `data`
+ * and `prose` types), and files no language was recognised for (images, fonts, archives…).
+ */
+const NOT_SOURCE = new Set([
+  'Other', 'JSON', 'YAML', 'TOML', 'XML', 'INI', 'CSV', 'SVG', 'Markdown', 'MDX', 'reStructuredText',
+  'Text', 'AsciiDoc', 'SQL', 'Protocol Buffers', 'GraphQL', 'Visual Studio Solution', 'Procfile',
+]); // prettier-ignore
+
+/**
+ * Folders and names linguist counts as vendored, generated or documentation (its vendor.yml,
+ * generated.rb and documentation.yml, in short): dependencies, bundles and minified files, docs
+ * and examples.
+ */
+const NOT_SOURCE_DIR =
+  /(?:^|\/)(?:node_modules|vendor|vendored|third[_-]party|bower_components|\.yarn|dist|docs?|documentation|examples?)(?:\/|$)/i;
+
+/** Minified files, bundles and source maps. Called for every file: suffix checks, not a regex. */
+function isGeneratedName(path: string): boolean {
+  if (path.endsWith('.map')) return true;
+  if (!path.endsWith('.js') && !path.endsWith('.css') && !path.endsWith('.mjs')) return false;
+  return /\.min\.[a-z]+$/.test(path) || path.endsWith('.bundle.js') || path.endsWith('-bundle.js');
+}
+
+/**
+ * The language bar: like `languageStats`, over source files only (see NOT_SOURCE, NOT_SOURCE_DIR,
+ * isGeneratedName), with the repository's own linguist overrides from `.gitattributes`.
+ */
+export function sourceLanguageStats(
+  files: readonly { path: string; size: number }[],
+  languages: readonly string[],
+  attributes?: LinguistAttributes,
+): LanguageStat[] {
+  // One pass into the totals, no filtered copies: this runs before the first summary is sent.
+  const byName = new Map<string, LanguageStat>();
+  // Consecutive files mostly share their folder: its verdict is reused, not recomputed.
+  let lastDir = '';
+  let lastDirOut = false;
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i]!;
+    const path = file.path;
+    const override = attributes?.(path);
+    const language = override?.language ?? languages[i] ?? 'Other';
+    if (NOT_SOURCE.has(language) || override?.excluded === true) continue;
+    if (override?.excluded !== false) {
+      const slash = path.lastIndexOf('/');
+      // Compared in place, not sliced: a new string per file would cost more than the check.
+      if (!(slash === lastDir.length && path.startsWith(lastDir))) {
+        lastDir = slash < 0 ? '' : path.slice(0, slash);
+        lastDirOut = NOT_SOURCE_DIR.test(lastDir);
+      }
+      if (lastDirOut || isGeneratedName(path)) continue;
+    }
+    let stat = byName.get(language);
+    if (!stat) byName.set(language, (stat = { name: language, files: 0, bytes: 0 }));
+    stat.files++;
+    stat.bytes += Math.max(file.size, 0);
+  }
   return [...byName.values()].sort(
     (a, b) => b.bytes - a.bytes || b.files - a.files || a.name.localeCompare(b.name),
   );

@@ -1,8 +1,10 @@
 import type { NextStep, Project, Risk } from '../../../protocol/scanReport';
+import { BASELINE_FILE } from './baseline';
 
 /** What to do next, most useful first: stop leaks, then prove the code works, then harden the repo. */
 export function buildNextSteps(risks: readonly Risk[], projects: readonly Project[]): NextStep[] {
   const has = (id: string) => risks.some((r) => r.id === id);
+  const evidenceOf = (id: string) => risks.find((r) => r.id === id)?.evidence ?? [];
   const steps: NextStep[] = [];
   if (has('secret') || has('private-key') || has('credentials-in-url')) {
     steps.push({
@@ -10,7 +12,15 @@ export function buildNextSteps(risks: readonly Risk[], projects: readonly Projec
       title: 'Rotate the exposed credentials',
       actor: 'user',
       action:
-        'Revoke and replace every credential listed under the secret risks, then remove them from the files and the git history.',
+        'Revoke and replace every credential listed under Risks, then remove them from the files and the git history.',
+    });
+  }
+  if (has('secret-in-test-data')) {
+    steps.push({
+      id: 'review-test-secrets',
+      title: 'Confirm the keys in test data are test-only',
+      actor: 'user',
+      action: `Check that the keys found in fixtures, examples or docs are used by nothing real; accept each with its \`path:rule:line\` in ${BASELINE_FILE}.`,
     });
   }
   if (has('env-file')) {
@@ -34,14 +44,25 @@ export function buildNextSteps(risks: readonly Risk[], projects: readonly Projec
       action: `Run \`${inDir(tested, tested.commands.test.command)}\` and check that it passes.`,
     });
   }
+  // Worded for what the project has: a linter is not a type checker.
   const checked = projects.find((p) => p.commands.typecheck ?? p.commands.lint);
-  const check = checked && (checked.commands.typecheck ?? checked.commands.lint);
-  if (checked && check) {
+  if (checked) {
+    const { typecheck, lint } = checked.commands;
+    const title =
+      typecheck && lint
+        ? `Check types and lint (${typecheck.command}, ${lint.command})`
+        : typecheck
+          ? `Check types (${typecheck.command})`
+          : `Run the linter (${lint!.command})`;
+    const run = [typecheck, lint]
+      .filter((c) => c !== undefined)
+      .map((c) => `\`${inDir(checked, c.command)}\``)
+      .join(' and ');
     steps.push({
       id: 'fix-errors',
-      title: `Check types and lint (${check.command})`,
+      title,
       actor: 'user',
-      action: `Run \`${inDir(checked, check.command)}\` and fix what it reports.`,
+      action: `Run ${run} and fix what ${typecheck && lint ? 'they report' : 'it reports'}.`,
     });
   }
   if (has('no-tests')) {
@@ -57,8 +78,7 @@ export function buildNextSteps(risks: readonly Risk[], projects: readonly Projec
       id: 'add-lockfile',
       title: 'Commit lockfiles',
       actor: 'user',
-      action:
-        'Run the install command of each project listed under missing-lockfile and commit the lockfile it writes.',
+      action: `Run the install command in ${listPaths(evidenceOf('missing-lockfile').map((e) => dirOfManifest(e.path)))} and commit the lockfile it writes.`,
     });
   }
   if (has('no-ci')) {
@@ -82,8 +102,23 @@ export function buildNextSteps(risks: readonly Risk[], projects: readonly Projec
       id: 'move-large-files',
       title: 'Move large files out of git',
       actor: 'user',
-      action: 'Use Git LFS or an artifact store for the files listed under large-file.',
+      action: `Use Git LFS or an artifact store for ${listPaths(evidenceOf('large-file').map((e) => e.path))}.`,
     });
   }
   return steps;
+}
+
+/** `a, b and 3 more`: paths a person reads in a sentence, never an internal id. */
+function listPaths(paths: readonly string[], max = 3): string {
+  const quoted = paths.slice(0, max).map((p) => (p === '.' ? 'the root folder' : `\`${p}\``));
+  const rest = paths.length - quoted.length;
+  if (rest > 0) return `${quoted.join(', ')} and ${rest} more (see Risks)`;
+  return quoted.length <= 1
+    ? (quoted[0] ?? 'each project')
+    : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
+}
+
+function dirOfManifest(manifest: string): string {
+  const slash = manifest.lastIndexOf('/');
+  return slash < 0 ? '.' : manifest.slice(0, slash);
 }

@@ -2,6 +2,8 @@ import type { CiConfig, Evidence, Risk, Severity } from '../../../protocol/scanR
 import type { SecretKind } from '../../audit/redact';
 // Environment files: one rule for the scan and for the command judge, which never sends them off the machine.
 import { ENV_FILE, ENV_TEMPLATE } from '../../exec/knowledge/secretFiles';
+import { BASELINE_FILE } from './baseline';
+import { findingContext } from './findingContext';
 import type { DetectedProject } from './projects';
 import type { FileEntry } from './types';
 import { baseOf } from './types';
@@ -11,10 +13,14 @@ export interface Finding {
   kind: SecretKind;
   /** Title of the pattern ("AWS access key id"). */
   title: string;
+  /** Id of the rule that matched (`aws-access-key-id`): shown, and used in baseline fingerprints. */
+  rule: string;
   path: string;
   line: number;
   /** Redacted excerpt, safe to show. */
   excerpt: string;
+  /** The label of a well-known test key (`Stripe test-mode key`), when the match is one. */
+  testKey?: string;
 }
 
 export interface RiskInput {
@@ -76,13 +82,15 @@ function cap(evidence: Evidence[]): Evidence[] {
     .map((e) => (e.detail && e.detail.length > 300 ? { ...e, detail: e.detail.slice(0, 299) + '…' } : e));
 }
 
-function secretRisk(findings: readonly Finding[], kind: SecretKind): Risk | undefined {
+type Located = Finding & { reason: string };
+
+function secretRisk(findings: readonly Located[], kind: SecretKind): Risk | undefined {
   const mine = findings.filter((f) => f.kind === kind);
   if (mine.length === 0) return undefined;
   const files = new Set(mine.map((f) => f.path)).size;
   const titles = [...new Set(mine.map((f) => f.title))];
   const where = `${files} file${files === 1 ? '' : 's'}`;
-  const evidence = mine.map((f) => ({ path: f.path, line: f.line, detail: f.excerpt }));
+  const evidence = mine.map(evidenceOf);
   switch (kind) {
     case 'secret':
       return {
@@ -114,12 +122,40 @@ function secretRisk(findings: readonly Finding[], kind: SecretKind): Risk | unde
   }
 }
 
+function evidenceOf(f: Located): Evidence {
+  return { path: f.path, line: f.line, detail: f.excerpt, rule: f.rule, reason: f.reason };
+}
+
+/** Keys in test fixtures, examples, docs or vendored code, and published test keys: one low risk. */
+function testDataRisk(findings: readonly Located[]): Risk | undefined {
+  if (findings.length === 0) return undefined;
+  const files = new Set(findings.map((f) => f.path)).size;
+  const n = findings.length;
+  return {
+    id: 'secret-in-test-data',
+    severity: 'low',
+    title: `${n} key${n === 1 ? '' : 's'} in test data (${files} file${files === 1 ? '' : 's'}): fixtures, examples, docs or test keys`,
+    evidence: cap(findings.map(evidenceOf)),
+    reason:
+      'Found where test data lives (test fixtures, examples, documentation, vendored code) or a provider’s published test key, so reported as test data rather than a leak.',
+    remedy: `Check that none of these keys is used outside tests (rotate any that is). To accept one, add its \`path:rule:line\` to ${BASELINE_FILE}.`,
+  };
+}
+
 export function buildRisks(input: RiskInput): Risk[] {
   const risks: Risk[] = [];
+  const ciPaths = new Set(input.ci.map((c) => c.path));
+  const located = input.findings.map((f) => {
+    const context = findingContext(f.path, ciPaths, f.testKey);
+    return { ...f, reason: context.reason, testData: context.testData };
+  });
+  const live = located.filter((f) => !f.testData);
   for (const kind of ['secret', 'private-key', 'credentials-in-url'] as const) {
-    const risk = secretRisk(input.findings, kind);
+    const risk = secretRisk(live, kind);
     if (risk) risks.push(risk);
   }
+  const testData = testDataRisk(located.filter((f) => f.testData));
+  if (testData) risks.push(testData);
 
   const envFiles = input.files.filter((f) => ENV_FILE.test(baseOf(f.path)) && !ENV_TEMPLATE.test(f.path));
   if (envFiles.length > 0) {
@@ -162,18 +198,36 @@ export function buildRisks(input: RiskInput): Risk[] {
   }
 
   const unlocked = input.projects.filter((p) => p.missingLockfile);
-  if (unlocked.length > 0) {
+  const deliberate = unlocked.filter((p) => p.noLockfileReason);
+  const forgotten = unlocked.filter((p) => !p.noLockfileReason);
+  if (forgotten.length > 0) {
     risks.push({
       id: 'missing-lockfile',
       severity: 'medium',
-      title: `${unlocked.length} project${unlocked.length === 1 ? '' : 's'} without a lockfile`,
+      title: `${forgotten.length} project${forgotten.length === 1 ? '' : 's'} without a lockfile`,
       evidence: cap(
-        unlocked.map(({ project, missingLockfile }) => ({
+        forgotten.map(({ project, missingLockfile }) => ({
           path: project.manifest,
           detail: `${project.packageManager} project without ${missingLockfile}`,
         })),
       ),
       remedy: 'Generate the lockfile with the package manager and commit it, so installs are reproducible.',
+    });
+  }
+  if (deliberate.length > 0) {
+    // The project chose this: said, so nobody wonders, but nothing to act on.
+    const reasons = [...new Set(deliberate.map((p) => p.noLockfileReason))];
+    risks.push({
+      id: 'no-lockfile-on-purpose',
+      severity: 'info',
+      title: `${deliberate.length} project${deliberate.length === 1 ? '' : 's'} without a lockfile, on purpose`,
+      evidence: cap(
+        deliberate.map(({ project, missingLockfile, noLockfileReason }) => ({
+          path: project.manifest,
+          detail: `no ${missingLockfile}: ${noLockfileReason}`,
+        })),
+      ),
+      reason: `${reasons.join('; ')}: installs resolve the newest matching versions, as the project intends.`,
     });
   }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SECRET_PATTERNS } from '../../audit/redact';
+import { buildKeywordAutomaton } from '../../audit/secretRules/keywords';
 import { createFileSearcher, type SearchConfig, type SearchResult } from './contentSearch';
 import { yieldToLoop } from './walk';
 
@@ -22,32 +23,47 @@ export interface SearchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The search configuration for SECRET_PATTERNS. */
+/**
+ * The search configuration for SECRET_PATTERNS (server/audit/secretRules): each keyword mapped to
+ * the rules it may start (the searcher finds every occurrence of every keyword, see
+ * contentSearch.ts), and the probes.
+ */
 export function searchConfig(maxBytes: number): SearchConfig {
-  const keywordPatterns: Record<string, number[]> = {};
+  return { ...keywordConfig(), maxBytes };
+}
+
+let cachedKeywordConfig: Omit<SearchConfig, 'maxBytes'> | undefined;
+
+/** The part of the configuration that never changes, built once per process. */
+function keywordConfig(): Omit<SearchConfig, 'maxBytes'> {
+  if (cachedKeywordConfig) return cachedKeywordConfig;
   const probes: SearchConfig['probes'] = [];
+  const byKeyword = new Map<string, number[]>();
+  const add = (keyword: string, pattern: number) => {
+    const list = byKeyword.get(keyword) ?? [];
+    if (!list.includes(pattern)) list.push(pattern);
+    byKeyword.set(keyword, list);
+  };
   SECRET_PATTERNS.forEach((pattern, i) => {
-    if (pattern.probe) {
-      probes.push({ source: pattern.probe.source, flags: pattern.probe.flags, pattern: i });
-      return;
-    }
-    for (const keyword of pattern.keywords) (keywordPatterns[keyword] ??= []).push(i);
+    if (pattern.probe) probes.push({ source: pattern.probe.source, flags: pattern.probe.flags, pattern: i });
+    for (const k of pattern.keywords) add(k, pattern.probe ? -1 : i);
   });
-  // Longest first, so a keyword that extends another (`sk-ant-` over `sk-`) is the one reported.
-  const keywords = Object.keys(keywordPatterns).sort((a, b) => b.length - a.length);
-  return {
+  const keywords = [...byKeyword.keys()];
+  const config: Omit<SearchConfig, 'maxBytes'> = {
     patterns: SECRET_PATTERNS.map((p) => ({
       source: p.regex.source,
       flags: p.regex.flags,
       multiline: p.multiline === true,
+      ...(p.assignmentWithin === undefined ? {} : { assignmentWithin: p.assignmentWithin }),
     })),
-    prefilter: { source: keywords.map(escapeRegex).join('|'), flags: 'g' },
-    keywordPatterns,
+    keywords: {
+      automaton: buildKeywordAutomaton(keywords),
+      patterns: keywords.map((k) => byKeyword.get(k)!),
+    },
     probes,
-    maxBytes,
   };
+  cachedKeywordConfig = config;
+  return config;
 }
 
 // Below this much to read, starting threads costs more than it saves.

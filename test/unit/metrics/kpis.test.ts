@@ -278,4 +278,40 @@ describe('metrics: KPIs from the audit log', () => {
     assert.match(text, /0 allowed by the policy, 0 approved, 1 denied/);
     assert.match(text, /^builtin:remote-code\s+0\s+0\s+1$/m);
   });
+  it('time to first win: the first of each workspace, the latest and the median', async () => {
+    const log = await openAuditLog(t.file);
+    const win = (workspace: string, durationMs: number, via: 'fix' | 'test' | 'start', at: string) =>
+      log.append({
+        type: 'onboarding.firstWin',
+        actor: { kind: 'system' },
+        workspace,
+        data: { panelOpenedAt: '2026-01-01T00:00:00.000Z', at, durationMs, via },
+      });
+    await win('/work/a', 52_000, 'fix', '2026-01-01T00:00:52.000Z');
+    // A second one of the same workspace does not count (the extension writes one; a copy of the
+    // workspace state could write another).
+    await win('/work/a', 1_000, 'test', '2026-01-02T00:00:01.000Z');
+    await win('/work/b', 90_000, 'test', '2026-01-03T00:01:30.000Z');
+    await win('/work/c', 30_000, 'start', '2026-01-02T00:00:30.000Z');
+    await log.close();
+    const m = MetricsResult.parse(await metricsOfAuditLog(t.file));
+    assert.deepEqual(m.firstWin, {
+      workspaces: 3,
+      p50Ms: 52_000,
+      latest: { durationMs: 90_000, via: 'test', at: '2026-01-03T00:01:30.000Z' },
+    });
+    assert.match(
+      formatMetrics(m),
+      /^Time to first win: 1 min 30 s \(tests passed, 2026-01-03T00:01:30\.000Z\); median 52\.0 s over 3 workspaces$/m,
+    );
+  });
+
+  it('time to first win: none recorded yet', async () => {
+    const log = await openAuditLog(t.file);
+    await task(log, 'test', 'passed', 1500);
+    await log.close();
+    const m = MetricsResult.parse(await metricsOfAuditLog(t.file));
+    assert.deepEqual(m.firstWin, { workspaces: 0, p50Ms: null });
+    assert.match(formatMetrics(m), /^Time to first win: none recorded yet$/m);
+  });
 });

@@ -55,6 +55,48 @@ describe('scan: project profile', () => {
     assert.equal(p!.commands.start, undefined);
   });
 
+  it('`node main` is offered only for an app that depends on a server framework', async () => {
+    const { projects: list } = await projects(() =>
+      fixture({
+        'package.json': JSON.stringify({ name: 'mono', private: true }),
+        'package-lock.json': '{}',
+        'api/package.json': JSON.stringify({
+          name: 'api',
+          main: 'server.js',
+          dependencies: { fastify: '4' },
+        }),
+        'lib/package.json': JSON.stringify({
+          name: 'lib',
+          main: 'index.js',
+          exports: { '.': './index.js' },
+          dependencies: { undici: '5' },
+          devDependencies: { express: '4' },
+        }),
+      }),
+    );
+    const byPath = new Map(list.map((p) => [p.path, p]));
+    assert.deepEqual(byPath.get('api')!.commands.start, {
+      command: 'node server.js',
+      source: 'package.json#main (depends on fastify)',
+      inferred: true,
+    });
+    assert.equal(byPath.get('lib')!.commands.start, undefined, 'express only in devDependencies: a library');
+  });
+
+  it('evidence paths are relative to the project they belong to (a monorepo below the root)', async () => {
+    const { projects: list } = await projects(() =>
+      fixture({
+        'pkg1/package.json': JSON.stringify({ name: 'mono', private: true, devDependencies: { x: '1' } }),
+        'pkg1/pnpm-workspace.yaml': 'packages:\n  - packages/*\n',
+        'pkg1/pnpm-lock.yaml': 'lockfileVersion: 9.0\n',
+        'pkg1/packages/a/package.json': JSON.stringify({ name: 'a', dependencies: { y: '1' } }),
+      }),
+    );
+    const byPath = new Map(list.map((p) => [p.path, p]));
+    assert.equal(byPath.get('pkg1')!.commands.install?.source, 'pnpm-lock.yaml');
+    assert.equal(byPath.get('pkg1/packages/a')!.commands.install?.source, '../../pnpm-lock.yaml');
+  });
+
   it('npm project with mocha and eslint: npm test, npm run lint, npm ci', async () => {
     const {
       projects: [p],
@@ -69,11 +111,7 @@ describe('scan: project profile', () => {
     assert.deepEqual(p!.commands.test, { command: 'npm test', source: 'package.json#scripts.test' });
     assert.deepEqual(p!.commands.lint, { command: 'npm run lint', source: 'package.json#scripts.lint' });
     assert.deepEqual(p!.commands.install, { command: 'npm ci', source: 'package-lock.json' });
-    assert.deepEqual(p!.commands.start, {
-      command: 'node src/index.js',
-      source: 'package.json#main',
-      inferred: true,
-    });
+    assert.equal(p!.commands.start, undefined, 'a library: `main` is its API, not a program to start');
     assert.equal(p!.commands.typecheck, undefined, 'no tsconfig, no typecheck');
     assert.ok(!riskIds(report).includes('no-tests'));
     assert.ok(!riskIds(report).includes('missing-lockfile'));

@@ -114,13 +114,14 @@ describe('audit/redact', () => {
       return out + redactor.end();
     };
 
-    it('keeps the scan list as it was: the output formats are a separate list', () => {
+    it('output-only formats are a separate list; JWTs are scan rules, so every redactor masks them', () => {
       const scanIds = SECRET_PATTERNS.map((p) => p.id);
       for (const p of OUTPUT_SECRET_PATTERNS) {
         assert.ok(!scanIds.includes(p.id), p.id);
         assert.ok(p.regex.global && p.keywords.length > 0, p.id);
       }
-      assert.equal(redactSecrets(`token ${jwt}`), `token ${jwt}`, 'redactSecrets is unchanged');
+      assert.ok(scanIds.includes('jwt') && scanIds.includes('authorization-header'));
+      assert.equal(redactSecrets(`token ${jwt}`), `token ${maskSecret(jwt)}`);
     });
 
     it('masks JWTs, Authorization headers, URL query secrets and NAME_TOKEN=value assignments', () => {

@@ -99,6 +99,8 @@ describe('scan: risks and next steps', () => {
         path: 'docker-compose.yml',
         line: 2,
         detail: 'Password in URL: postgres://app_user:****@db.internal.corp',
+        rule: 'credentials-in-url',
+        reason: 'in source or configuration',
       },
     ]);
     assert.ok(!JSON.stringify(report).includes(fakeSecrets.dbPassword()));

@@ -43,10 +43,17 @@ export function parentOf(dir: string): string | undefined {
   return slash < 0 ? '.' : dir.slice(0, slash);
 }
 
-/** Path from project directory `from` to root-relative `to` (`../../pnpm-lock.yaml`), for evidence. */
+/**
+ * Path from project directory `from` to root-relative `to`, for evidence: `pnpm-lock.yaml` for a
+ * file in the project itself, `../../pnpm-lock.yaml` for a workspace root's file two levels up.
+ */
 export function relFrom(from: string, to: string): string {
   if (from === '.') return to;
-  return '../'.repeat(from.split('/').length) + to;
+  const a = from.split('/');
+  const b = to.split('/');
+  let common = 0;
+  while (common < a.length && common < b.length - 1 && a[common] === b[common]) common++;
+  return '../'.repeat(a.length - common) + b.slice(common).join('/');
 }
 
 /** `dir`, its parent, … up to the root. */
@@ -116,6 +123,25 @@ export function workspaceMembers(
     const rel = base === '.' ? dir : dir.slice(base.length + 1);
     return include.some((r) => r.test(rel)) && !exclude.some((r) => r.test(rel));
   });
+}
+
+/**
+ * The lockfile named in a `.gitignore` of the project's folder or an ancestor (`package-lock.json`,
+ * `/poetry.lock`, `**\/Cargo.lock`): left out of git on purpose.
+ */
+export async function lockfileIgnoredReason(
+  input: ProjectInput,
+  dir: string,
+  lockfile: string,
+): Promise<string | undefined> {
+  const listed = new RegExp(`^\\s*(?:\\*\\*/|/)?${lockfile.replace(/[.]/g, '\\.')}\\s*$`, 'm');
+  for (const d of selfAndAncestors(dir)) {
+    if (!has(input, d, '.gitignore')) continue;
+    if (listed.test((await input.read(join(d, '.gitignore'))) ?? '')) {
+      return `${lockfile} is listed in ${relFrom(dir, join(d, '.gitignore'))}`;
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

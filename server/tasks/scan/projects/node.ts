@@ -64,6 +64,13 @@ const SCRIPT_NAMES = {
   start: ['start', 'dev', 'serve'],
 } as const;
 
+/** Runtime dependencies that make a package an app that listens, rather than a library. */
+const SERVER_DEPENDENCIES = [
+  'express', 'fastify', 'koa', '@hapi/hapi', 'hapi', 'restify', '@nestjs/core', 'next', 'nuxt',
+  'sails', 'loopback', '@loopback/core', 'polka', 'micro', 'socket.io', 'ws', 'http-server', 'feathers',
+  '@feathersjs/feathers', 'adonis', '@adonisjs/core', 'hono', '@remix-run/serve',
+]; // prettier-ignore
+
 const ESLINT_CONFIGS = [
   'eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts',
   '.eslintrc', '.eslintrc.js', '.eslintrc.cjs', '.eslintrc.json', '.eslintrc.yml', '.eslintrc.yaml',
@@ -233,11 +240,14 @@ export async function detectNode(input: ProjectInput): Promise<DetectedProject[]
       if (dep in deps) offer(commands, 'test', command(execBin(pm, line), depSource(dep), true));
     }
     if (pm === 'bun') offer(commands, 'test', command('bun test', 'package.json', true));
-    // A VS Code extension's `main` runs inside VS Code, not under `node`.
+    // `main` is what `require()` loads: for a library that is its API, not a program to start.
+    // Only a package that depends on a server framework is taken to be an app whose `main` runs
+    // (a VS Code extension's `main` runs inside VS Code, whatever it depends on).
     const isVscodeExtension =
       typeof pkg.engines === 'object' && pkg.engines !== null && 'vscode' in pkg.engines;
-    if (typeof pkg.main === 'string' && pkg.main && !isVscodeExtension) {
-      offer(commands, 'start', command(`node ${pkg.main}`, 'package.json#main', true));
+    const server = SERVER_DEPENDENCIES.find((d) => pkg.dependencies && d in pkg.dependencies);
+    if (typeof pkg.main === 'string' && pkg.main && !isVscodeExtension && server) {
+      offer(commands, 'start', command(`node ${pkg.main}`, `package.json#main (depends on ${server})`, true));
     }
 
     const globs = workspaceGlobs(pkg);
@@ -254,7 +264,29 @@ export async function detectNode(input: ProjectInput): Promise<DetectedProject[]
     };
     if (globs.length > 0) project.workspaces = workspaceMembers(input, dir, globs, 'package.json');
     const hasDeps = Object.keys(deps).length > 0;
-    out.push({ project, missingLockfile: !lock && hasDeps ? LOCK_OF[pm] : undefined });
+    const missing = !lock && hasDeps ? LOCK_OF[pm] : undefined;
+    out.push({
+      project,
+      missingLockfile: missing,
+      noLockfileReason: missing ? await lockfileOffReason(input, dir, pm) : undefined,
+    });
   }
   return out;
+}
+
+/**
+ * npm's `package-lock=false` (or pnpm's `lockfile=false`) in the `.npmrc` of the project's folder
+ * or an ancestor: the project does not keep a lockfile, on purpose.
+ */
+async function lockfileOffReason(input: ProjectInput, dir: string, pm: Pm): Promise<string | undefined> {
+  const setting = pm === 'pnpm' ? 'lockfile' : pm === 'npm' ? 'package-lock' : undefined;
+  if (!setting) return undefined;
+  const off = new RegExp(`^\\s*${setting}\\s*=\\s*false\\s*$`, 'm');
+  for (const d of selfAndAncestors(dir)) {
+    if (!has(input, d, '.npmrc')) continue;
+    if (off.test((await input.read(join(d, '.npmrc'))) ?? '')) {
+      return `\`${setting}=false\` in ${relFrom(dir, join(d, '.npmrc'))}`;
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,121 @@
+import { type SecretRule, tokenRule as t } from './types';
+
+/** AI model providers and tooling. */
+export const AI_RULES: readonly SecretRule[] = [
+  t(
+    'anthropic-key',
+    'Anthropic API key',
+    ['sk-ant-'],
+    /\bsk-ant-(?:api|admin)?[A-Za-z0-9_-]{32,}/g,
+    'https://docs.anthropic.com/en/api/getting-started#authentication (sk-ant-api03-, sk-ant-admin01-)',
+  ),
+  t(
+    'openai-key',
+    'OpenAI API key',
+    ['sk-'],
+    // Project/service/admin keys have a typed prefix; legacy keys are 48 alphanumerics holding the
+    // T3BlbkFJ marker (the hyphen in `sk-ant-` keeps Anthropic keys out of the legacy branch).
+    /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{48}\b)/g,
+    'https://platform.openai.com/docs/api-reference/authentication (sk-proj-, sk-svcacct-, sk-admin-)',
+  ),
+  t(
+    'huggingface-token',
+    'Hugging Face access token',
+    ['hf_'],
+    /\bhf_[A-Za-z]{34}\b/g,
+    'https://huggingface.co/docs/hub/security-tokens (hf_ tokens)',
+  ),
+  t(
+    'huggingface-org-token',
+    'Hugging Face organization API token',
+    ['api_org_'],
+    /\bapi_org_[A-Za-z]{34}\b/g,
+    'https://huggingface.co/docs/hub/security-tokens (api_org_ tokens)',
+  ),
+  t(
+    'groq-api-key',
+    'Groq API key',
+    ['gsk_'],
+    /\bgsk_[A-Za-z0-9]{52}\b/g,
+    'https://console.groq.com/docs/api-keys (gsk_ keys)',
+  ),
+  t(
+    'replicate-api-token',
+    'Replicate API token',
+    ['r8_'],
+    /\br8_[A-Za-z0-9]{37}\b/g,
+    'https://replicate.com/docs/topics/security/api-tokens (r8_ tokens)',
+  ),
+  t(
+    'perplexity-api-key',
+    'Perplexity API key',
+    ['pplx-'],
+    /\bpplx-[A-Za-z0-9]{48}\b/g,
+    'https://docs.perplexity.ai/guides/getting-started (pplx- keys)',
+  ),
+  t(
+    'xai-api-key',
+    'xAI API key',
+    ['xai-'],
+    /\bxai-[A-Za-z0-9]{80}\b/g,
+    'https://docs.x.ai/docs/overview#authentication (xai- keys)',
+  ),
+  t(
+    'openrouter-api-key',
+    'OpenRouter API key',
+    ['sk-or-v1-'],
+    /\bsk-or-v1-[a-f0-9]{64}\b/g,
+    'https://openrouter.ai/docs/api-reference/authentication (sk-or-v1- keys)',
+  ),
+  t(
+    'langsmith-api-key',
+    'LangSmith API key',
+    ['lsv2_pt_', 'lsv2_sk_'],
+    /\blsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}\b/g,
+    'https://docs.smith.langchain.com/administration/how_to_guides/organization_management/create_account_api_key',
+  ),
+  t(
+    'pinecone-api-key',
+    'Pinecone API key',
+    ['pcsk_'],
+    /\bpcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{60,70}\b/g,
+    'https://docs.pinecone.io/guides/projects/manage-api-keys (pcsk_ keys)',
+  ),
+  t(
+    'fireworks-api-key',
+    'Fireworks AI API key',
+    ['fw_'],
+    /\bfw_[A-Za-z0-9]{24}\b/g,
+    'https://docs.fireworks.ai/api-reference/introduction#authentication (fw_ keys)',
+  ),
+  t(
+    'deepseek-api-key',
+    'DeepSeek API key',
+    ['DEEPSEEK', 'deepseek', 'DeepSeek'],
+    /(?:DEEPSEEK|[Dd]eep[Ss]eek)[A-Za-z_]{0,20}["']?\s*[:=]\s*["']?(sk-[a-f0-9]{32})\b/g,
+    'https://api-docs.deepseek.com/ (DEEPSEEK_API_KEY, sk- and 32 hexadecimal characters)',
+  ),
+  t(
+    'cohere-api-key',
+    'Cohere API key',
+    ['COHERE', 'cohere', 'Cohere', 'CO_API_KEY'],
+    /(?:COHERE|[Cc]ohere|CO)_?[A-Za-z_]{0,20}["']?\s*[:=]\s*["']?([A-Za-z0-9]{40})\b/g,
+    'https://docs.cohere.com/reference/about (CO_API_KEY, 40 characters)',
+    { minEntropy: 3.5 },
+  ),
+  t(
+    'mistral-api-key',
+    'Mistral AI API key',
+    ['MISTRAL', 'mistral', 'Mistral'],
+    /(?:MISTRAL|[Mm]istral)[A-Za-z_]{0,20}["']?\s*[:=]\s*["']?([A-Za-z0-9]{32})\b/g,
+    'https://docs.mistral.ai/getting-started/quickstart/ (MISTRAL_API_KEY, 32 characters)',
+    { minEntropy: 3.5 },
+  ),
+  t(
+    'elevenlabs-api-key',
+    'ElevenLabs API key',
+    ['sk_'],
+    /\bsk_[a-f0-9]{48}\b/g,
+    'https://elevenlabs.io/docs/api-reference/authentication (sk_ and 48 hexadecimal characters)',
+  ),
+];
