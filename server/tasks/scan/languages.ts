@@ -90,16 +90,8 @@ export function languageStats(
   languages: readonly string[],
 ): LanguageStat[] {
   const byName = new Map<string, LanguageStat>();
-  files.forEach((file, i) => {
-    const language = languages[i] ?? 'Other';
-    let stat = byName.get(language);
-    if (!stat) byName.set(language, (stat = { name: language, files: 0, bytes: 0 }));
-    stat.files++;
-    stat.bytes += Math.max(file.size, 0);
-  });
-  return [...byName.values()].sort(
-    (a, b) => b.bytes - a.bytes || b.files - a.files || a.name.localeCompare(b.name),
-  );
+  files.forEach((file, i) => count(byName, languages[i] ?? 'Other', file.size));
+  return sortedStats(byName);
 }
 
 /**
@@ -155,11 +147,20 @@ export function sourceLanguageStats(
       }
       if (lastDirOut || isGeneratedName(path)) continue;
     }
-    let stat = byName.get(language);
-    if (!stat) byName.set(language, (stat = { name: language, files: 0, bytes: 0 }));
-    stat.files++;
-    stat.bytes += Math.max(file.size, 0);
+    count(byName, language, file.size);
   }
+  return sortedStats(byName);
+}
+
+function count(byName: Map<string, LanguageStat>, language: string, size: number): void {
+  let stat = byName.get(language);
+  if (!stat) byName.set(language, (stat = { name: language, files: 0, bytes: 0 }));
+  stat.files++;
+  stat.bytes += Math.max(size, 0);
+}
+
+/** By bytes, then files, then name. */
+function sortedStats(byName: Map<string, LanguageStat>): LanguageStat[] {
   return [...byName.values()].sort(
     (a, b) => b.bytes - a.bytes || b.files - a.files || a.name.localeCompare(b.name),
   );
