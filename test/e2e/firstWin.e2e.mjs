@@ -7,100 +7,53 @@
 // panel and the Metrics card, and must be under 120 s here. Every step is photographed in the
 // light, dark and high-contrast themes.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import path from 'node:path';
-import { writeCommittedRepo } from './lib/fixture.mjs';
+import { createTypeScriptRepo, typeScriptProjectFiles } from './lib/fixture.mjs';
 import { newRunFolder } from './lib/harness.mjs';
 import { startThemedWorkbench } from './lib/themedWorkbench.mjs';
-import { REPO } from './lib/tools.mjs';
 import { naviView, openNaviContainer, waitForText } from './lib/workbench.mjs';
 
 /** The issue's target on this fixture. */
 const FIRST_WIN_TARGET_MS = 120_000;
 
-const PKG = {
-  name: 'navi-e2e-first-win',
-  version: '1.0.0',
-  private: true,
-  scripts: { typecheck: 'tsc --noEmit -p .', test: 'node --test', start: 'node server.js' },
-  devDependencies: { typescript: '6.0.3' },
-};
-
-const FILES = {
-  'package.json': JSON.stringify(PKG, null, 2) + '\n',
-  'package-lock.json':
-    JSON.stringify(
-      {
-        name: PKG.name,
-        version: PKG.version,
-        lockfileVersion: 3,
-        requires: true,
-        packages: { '': { name: PKG.name, version: PKG.version, devDependencies: PKG.devDependencies } },
-      },
-      null,
-      2,
-    ) + '\n',
-  'tsconfig.json':
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'commonjs',
-          strict: true,
-          rootDir: 'src',
-          outDir: 'dist',
-        },
-        include: ['src'],
-      },
-      null,
-      2,
-    ) + '\n',
-  '.gitignore': 'node_modules/\ndist/\n',
-  'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
-  // The planted error: `add` is not imported (TS2304), which TypeScript's own code fix repairs.
-  'src/main.ts': ['export function main(): number {', '  return add(2, 3);', '}', ''].join('\n'),
-  'lib/greet.js': "'use strict';\n\nexports.greet = (name) => `hello, ${name}`;\n",
-  'test/greet.test.js': [
-    "'use strict';",
-    "const test = require('node:test');",
-    "const assert = require('node:assert/strict');",
-    "const { greet } = require('../lib/greet.js');",
-    '',
-    "test('greets by name', () => {",
-    "  assert.equal(greet('ana'), 'hello, ana');",
-    '});',
-    '',
-    "test('greets the empty name', () => {",
-    "  assert.equal(greet(''), 'hello, ');",
-    '});',
-    '',
-  ].join('\n'),
-  'server.js': [
-    "'use strict';",
-    "const http = require('node:http');",
-    "const { greet } = require('./lib/greet.js');",
-    'const server = http.createServer((req, res) => {',
-    "  res.writeHead(200, { 'content-type': 'text/plain' });",
-    "  res.end(greet('first win') + '\\n');",
-    '});',
-    "server.listen(0, '127.0.0.1', () => {",
-    '  console.log(`Listening on http://127.0.0.1:${server.address().port}`);',
-    '});',
-    '',
-  ].join('\n'),
-};
-
-/** The fixture as a committed repository with TypeScript in node_modules (as `npm ci` puts it). */
-function createFixture(parent) {
-  const dir = path.join(mkdtempSync(path.join(parent, 'first-win-')), 'navi-first-win');
-  writeCommittedRepo(dir, FILES);
-  cpSync(path.join(REPO, 'node_modules', 'typescript'), path.join(dir, 'node_modules', 'typescript'), {
-    recursive: true,
-  });
-  mkdirSync(path.join(dir, 'node_modules', '.bin'));
-  symlinkSync('../typescript/bin/tsc', path.join(dir, 'node_modules', '.bin', 'tsc'));
-  return dir;
-}
+const FILES = typeScriptProjectFiles(
+  {
+    name: 'navi-e2e-first-win',
+    version: '1.0.0',
+    private: true,
+    scripts: { typecheck: 'tsc --noEmit -p .', test: 'node --test', start: 'node server.js' },
+  },
+  {
+    'lib/greet.js': "'use strict';\n\nexports.greet = (name) => `hello, ${name}`;\n",
+    'test/greet.test.js': [
+      "'use strict';",
+      "const test = require('node:test');",
+      "const assert = require('node:assert/strict');",
+      "const { greet } = require('../lib/greet.js');",
+      '',
+      "test('greets by name', () => {",
+      "  assert.equal(greet('ana'), 'hello, ana');",
+      '});',
+      '',
+      "test('greets the empty name', () => {",
+      "  assert.equal(greet(''), 'hello, ');",
+      '});',
+      '',
+    ].join('\n'),
+    'server.js': [
+      "'use strict';",
+      "const http = require('node:http');",
+      "const { greet } = require('./lib/greet.js');",
+      'const server = http.createServer((req, res) => {',
+      "  res.writeHead(200, { 'content-type': 'text/plain' });",
+      "  res.end(greet('first win') + '\\n');",
+      '});',
+      "server.listen(0, '127.0.0.1', () => {",
+      '  console.log(`Listening on http://127.0.0.1:${server.address().port}`);',
+      '});',
+      '',
+    ].join('\n'),
+  },
+);
 
 describe('NAVI first win: the guided flow in the panel, in three themes (code-server + Chromium)', function () {
   this.timeout(420_000);
@@ -109,7 +62,7 @@ describe('NAVI first win: the guided flow in the panel, in three themes (code-se
 
   before(async function () {
     this.timeout(180_000);
-    const dir = createFixture(newRunFolder('first-win-fixture'));
+    const dir = createTypeScriptRepo(newRunFolder('first-win-fixture'), 'navi-first-win', FILES);
     wb = await startThemedWorkbench({ name: 'first-win', folder: dir, theme: 'dark' });
   });
 

@@ -4,13 +4,12 @@
 // its evidence; Open Diff shows the native diff editor; Roll back (confirmed) restores the file,
 // and the receipt turns stale in the panel because the file it covers changed.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertPanelAccessible } from './lib/axe.mjs';
 import { makeInstanceDirs, startCodeServer } from './lib/codeServer.mjs';
-import { writeCommittedRepo } from './lib/fixture.mjs';
+import { createTypeScriptRepo, typeScriptProjectFiles } from './lib/fixture.mjs';
 import { harness, newRunFolder } from './lib/harness.mjs';
-import { REPO } from './lib/tools.mjs';
 import {
   activeTab,
   launchBrowser,
@@ -31,70 +30,13 @@ import {
  */
 const IMPORT_ADD = ['import \\{ add \\} from ', `["']`, '\\./math', `["'];?`].join('');
 
-const MAIN_TS = ['export function main(): number {', '  return add(2, 3);', '}', ''].join('\n');
-
-const FILES = {
-  'package.json':
-    JSON.stringify(
-      {
-        name: 'navi-e2e-fix-fixture',
-        version: '1.0.0',
-        private: true,
-        scripts: { typecheck: 'tsc --noEmit -p .' },
-        devDependencies: { typescript: '6.0.3' },
-      },
-      null,
-      2,
-    ) + '\n',
-  'package-lock.json':
-    JSON.stringify(
-      {
-        name: 'navi-e2e-fix-fixture',
-        version: '1.0.0',
-        lockfileVersion: 3,
-        requires: true,
-        packages: {
-          '': { name: 'navi-e2e-fix-fixture', version: '1.0.0', devDependencies: { typescript: '6.0.3' } },
-        },
-      },
-      null,
-      2,
-    ) + '\n',
-  'tsconfig.json':
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'commonjs',
-          strict: true,
-          rootDir: 'src',
-          outDir: 'dist',
-        },
-        include: ['src'],
-      },
-      null,
-      2,
-    ) + '\n',
-  '.gitignore': 'node_modules/\ndist/\n',
-  'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
-  'src/main.ts': MAIN_TS,
-};
-
-/**
- * The fixture as a committed repository, with NAVI's own TypeScript copied into its node_modules
- * (as `npm ci` would put it there; a copy, not a link, so the sandbox sees it wherever the
- * checkout is) and the `.bin/tsc` link npm makes.
- */
-function createFixFixture(parent) {
-  const dir = path.join(mkdtempSync(path.join(parent, 'fix-')), 'navi-fix-fixture');
-  writeCommittedRepo(dir, FILES);
-  cpSync(path.join(REPO, 'node_modules', 'typescript'), path.join(dir, 'node_modules', 'typescript'), {
-    recursive: true,
-  });
-  mkdirSync(path.join(dir, 'node_modules', '.bin'));
-  symlinkSync('../typescript/bin/tsc', path.join(dir, 'node_modules', '.bin', 'tsc'));
-  return dir;
-}
+const FILES = typeScriptProjectFiles({
+  name: 'navi-e2e-fix-fixture',
+  version: '1.0.0',
+  private: true,
+  scripts: { typecheck: 'tsc --noEmit -p .' },
+});
+const MAIN_TS = FILES['src/main.ts'];
 
 /** Opens a workspace file with Go to File. */
 async function openFile(page, relative) {
@@ -140,7 +82,7 @@ describe('NAVI fix with verification: Fix with NAVI (verified), Open Diff, Roll 
   before(async function () {
     this.timeout(180_000);
     const h = harness();
-    dir = createFixFixture(newRunFolder('fix-fixture'));
+    dir = createTypeScriptRepo(newRunFolder('fix-fixture'), 'navi-fix-fixture', FILES);
     try {
       server = await startCodeServer({
         tools: h.tools,

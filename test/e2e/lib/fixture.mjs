@@ -3,8 +3,9 @@
 // repository never holds a secret-looking literal (and a secret scanner run on NAVI itself stays quiet).
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO } from './tools.mjs';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -126,4 +127,50 @@ export function createFixtureRepo(parent, name = 'fixture') {
   const files = fixtureFiles(secret);
   writeCommittedRepo(dir, files);
   return { dir, secret, files: Object.keys(files) };
+}
+
+/**
+ * The files of a TypeScript project whose src/main.ts calls `add` (src/math.ts) without importing
+ * it (TS2304, which TypeScript's own code fix repairs): package.json from `pkg` (TypeScript 6.0.3 as
+ * its dev dependency), its lockfile, a strict tsconfig, .gitignore; `extra` files added.
+ */
+export function typeScriptProjectFiles(pkg, extra = {}) {
+  const manifest = { ...pkg, devDependencies: { typescript: '6.0.3', ...pkg.devDependencies } };
+  const json = (value) => JSON.stringify(value, null, 2) + '\n';
+  return {
+    'package.json': json(manifest),
+    'package-lock.json': json({
+      name: manifest.name,
+      version: manifest.version,
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: manifest.name, version: manifest.version, devDependencies: manifest.devDependencies },
+      },
+    }),
+    'tsconfig.json': json({
+      compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, rootDir: 'src', outDir: 'dist' },
+      include: ['src'],
+    }),
+    '.gitignore': 'node_modules/\ndist/\n',
+    'src/math.ts': 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+    'src/main.ts': ['export function main(): number {', '  return add(2, 3);', '}', ''].join('\n'),
+    ...extra,
+  };
+}
+
+/**
+ * `files` as a committed repository in `<new temp folder under parent>/<name>`, with NAVI's own
+ * TypeScript copied into its node_modules (as `npm ci` would put it there; a copy, not a link, so
+ * the sandbox sees it wherever the checkout is) and the `.bin/tsc` link npm makes.
+ */
+export function createTypeScriptRepo(parent, name, files) {
+  const dir = path.join(mkdtempSync(path.join(parent, `${name}-`)), name);
+  writeCommittedRepo(dir, files);
+  cpSync(path.join(REPO, 'node_modules', 'typescript'), path.join(dir, 'node_modules', 'typescript'), {
+    recursive: true,
+  });
+  mkdirSync(path.join(dir, 'node_modules', '.bin'));
+  symlinkSync('../typescript/bin/tsc', path.join(dir, 'node_modules', '.bin', 'tsc'));
+  return dir;
 }
