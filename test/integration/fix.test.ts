@@ -213,6 +213,41 @@ describe('navi fix (fix with verification, end to end)', function () {
     execFileSync(path.join(root, 'node_modules/.bin/prettier'), ['--check', 'src'], { cwd: root });
   });
 
+  it('fixes each project of a three-project workspace (two opened before the baseline, the third when its turn comes)', async () => {
+    const project = (name: string) => ({
+      [`${name}/package.json`]: JSON.stringify({ name, scripts: { typecheck: 'tsc --noEmit -p .' } }),
+      [`${name}/tsconfig.json`]: JSON.stringify({
+        compilerOptions: { target: 'es2022', module: 'commonjs', strict: true, noEmit: true, types: [] },
+        include: ['src'],
+      }),
+      [`${name}/src/math.ts`]: 'export function add(a: number, b: number): number {\n  return a + b;\n}\n',
+      [`${name}/src/main.ts`]: 'export const three: number = add(1, 2);\n',
+    });
+    const root = repository(
+      {
+        'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['a', 'b', 'c'] }),
+        ...project('a'),
+        ...project('b'),
+        ...project('c'),
+      },
+      ['typescript'],
+    );
+    const { code, result, stderr } = await fix(root, '--skip-tests');
+    assert.equal(code, 0, stderr);
+    assert.equal(
+      result.status,
+      'fixed',
+      JSON.stringify({ remaining: result.remaining, notes: result.notes }),
+    );
+    assert.deepEqual(result.fixes.map((f) => [f.files.join(), f.fixer.kind, f.receipt?.status]).sort(), [
+      ['a/src/main.ts', 'language-service', 'verified'],
+      ['b/src/main.ts', 'language-service', 'verified'],
+      ['c/src/main.ts', 'language-service', 'verified'],
+    ]);
+    for (const name of ['a', 'b', 'c'])
+      assert.match(fs.readFileSync(path.join(root, name, 'src/main.ts'), 'utf8'), /import \{ add \}/);
+  });
+
   it('fixes a checkJs JavaScript project; its receipt turns stale when a covered file changes, and verify fails on a tampered envelope', async () => {
     const root = repository(
       {

@@ -21,21 +21,30 @@ export interface TypeScriptWork {
   early: Map<string, { files: string[]; result: Promise<FixTypeScriptResult | Error> }>;
 }
 
-/** Opens a project for each `tsc` check (before the baseline: its program builds meanwhile). */
+/**
+ * Projects opened before the baseline, at most: each holds a whole program in memory, and a
+ * monorepo's twenty `tsc` checks must not start twenty. The others open when their turn comes.
+ */
+const EARLY_PROJECTS = 2;
+
+/** Opens a project for the first `tsc` checks (before the baseline: their programs build meanwhile). */
 export function openTypeScriptFixers(state: FixState): TypeScriptWork {
   const fixers = new Map<string, TypeScriptFixer>();
-  for (const step of state.steps.filter((s) => s.adapter.id === 'tsc')) {
-    const tsconfig = tsconfigOf(step);
-    try {
-      fixers.set(
-        step.key,
-        openTypeScriptFixer({ projectRoot: step.dir, ...(tsconfig ? { tsconfigPath: tsconfig } : {}) }),
-      );
-    } catch (error) {
-      state.notes.push(`TypeScript's code fixes could not start: ${messageOf(error)}`);
-    }
+  for (const step of state.steps.filter((s) => s.adapter.id === 'tsc').slice(0, EARLY_PROJECTS)) {
+    const fixer = openFixer(state, step);
+    if (fixer) fixers.set(step.key, fixer);
   }
   return { fixers, early: new Map() };
+}
+
+function openFixer(state: FixState, step: CheckStep): TypeScriptFixer | undefined {
+  const tsconfig = tsconfigOf(step);
+  try {
+    return openTypeScriptFixer({ projectRoot: step.dir, ...(tsconfig ? { tsconfigPath: tsconfig } : {}) });
+  } catch (error) {
+    state.notes.push(`TypeScript's code fixes could not start: ${messageOf(error)}`);
+    return undefined;
+  }
 }
 
 export function closeTypeScriptFixers(work: TypeScriptWork): void {
@@ -66,27 +75,46 @@ export async function typeScriptFixes(
 ): Promise<void> {
   for (const step of state.steps.filter((s) => s.adapter.id === 'tsc')) {
     if (state.ctx.signal.aborted) return;
-    const fixer = work.fixers.get(step.key);
     const inProject = targetsOf(state, step);
-    if (!fixer || inProject.length === 0) continue;
-    progress(
-      state,
-      'fixing',
-      `TypeScript code fixes for ${inProject.length} error${inProject.length === 1 ? '' : 's'}…`,
-    );
-    const files = targetFiles(state, inProject);
-    const early = work.early.get(step.key);
-    let result = early && early.files.join('\0') === files.join('\0') ? await early.result : undefined;
-    // Another fixer (eslint --fix…) may have changed a file since: then look again on what is there now.
-    if (result && !(result instanceof Error) && !result.edits.every(isStillOnDisk)) result = undefined;
-    result ??= await fixer.fix(files, state.ctx.signal).catch((error: unknown) => asError(error));
-    if (result instanceof Error) {
-      if (state.ctx.signal.aborted) return;
-      state.notes.push(`TypeScript's code fixes could not run: ${result.message}`);
-      continue;
+    if (inProject.length === 0) continue;
+    // Not opened early (past EARLY_PROJECTS): opened now. Either way closed once its fixes are in.
+    const fixer = work.fixers.get(step.key) ?? openFixer(state, step);
+    if (!fixer) continue;
+    work.fixers.set(step.key, fixer);
+    try {
+      await fixProject(state, applier, work, step, fixer, inProject);
+    } finally {
+      fixer.close();
+      work.fixers.delete(step.key);
     }
-    await applyResult(state, applier, inProject, result);
   }
+}
+
+async function fixProject(
+  state: FixState,
+  applier: FixApplier,
+  work: TypeScriptWork,
+  step: CheckStep,
+  fixer: TypeScriptFixer,
+  inProject: Diagnostic[],
+): Promise<void> {
+  progress(
+    state,
+    'fixing',
+    `TypeScript code fixes for ${inProject.length} error${inProject.length === 1 ? '' : 's'}…`,
+  );
+  const files = targetFiles(state, inProject);
+  const early = work.early.get(step.key);
+  let result = early && early.files.join('\0') === files.join('\0') ? await early.result : undefined;
+  // Another fixer (eslint --fix…) may have changed a file since: then look again on what is there now.
+  if (result && !(result instanceof Error) && !result.edits.every(isStillOnDisk)) result = undefined;
+  result ??= await fixer.fix(files, state.ctx.signal).catch((error: unknown) => asError(error));
+  if (result instanceof Error) {
+    if (!state.ctx.signal.aborted)
+      state.notes.push(`TypeScript's code fixes could not run: ${result.message}`);
+    return;
+  }
+  await applyResult(state, applier, inProject, result);
 }
 
 async function applyResult(
