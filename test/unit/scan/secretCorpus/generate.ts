@@ -18,18 +18,6 @@ const CLASSES: Record<string, string> = {
   bech: 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L',
 };
 
-/** mulberry32: small, seeded, good enough to make tokens that look random. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Expanded {
   text: string;
   /** The generated parts of at least 8 characters: what must never reach a report, log or output. */
